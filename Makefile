@@ -1,0 +1,26 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each installs what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: install demo test lint bench bench-quick clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@sh scripts/system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[dev,postgres]'
+	@touch $@
+
+demo: install
+	@sh scripts/demo.sh
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check mishaps tests bench && $(BIN)/ruff format --check mishaps tests bench && $(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

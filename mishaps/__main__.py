@@ -1,0 +1,3 @@
+from mishaps.cli import main
+
+main()

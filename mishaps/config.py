@@ -1,0 +1,61 @@
+"""Where things are: the database URL and the bundled seed data and templates."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+_REPO = _PACKAGE.parent
+
+ENV_DB = "MISHAPS_DB"
+
+
+def _bundled(name: str, repo_relative: str) -> Path:
+    """A data folder: inside an installed wheel, else at the root of the source checkout."""
+    inside = _PACKAGE / "_bundled" / name
+    return inside if inside.is_dir() else _REPO / repo_relative
+
+
+def seed_dir() -> Path:
+    return _bundled("seed_data", "seed_data")
+
+
+def templates_dir() -> Path:
+    return _bundled("templates", "reports/templates")
+
+
+def data_dir() -> Path:
+    """Reference data shipped in the package (taxonomies, class thresholds)."""
+    return _PACKAGE / "data"
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("mishaps", appauthor=False) / "mishaps.db"
+
+
+def resolve_db(option: str | None) -> tuple[str, bool]:
+    """The database URL, and whether it is the default one (--db > $MISHAPS_DB > data dir)."""
+    value = option or os.environ.get(ENV_DB) or None
+    if value is None:
+        return to_url(str(default_db_path())), True
+    return to_url(value), False
+
+
+def to_url(value: str) -> str:
+    """A bare path means an SQLite file; anything with a scheme is a SQLAlchemy URL."""
+    if "://" in value:
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value[len("postgres://") :]
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value[len("postgresql://") :]
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().resolve())
+
+
+def sqlite_path(url: str) -> Path | None:
+    if url.startswith("sqlite:///"):
+        return Path(url[len("sqlite:///") :])
+    return None

@@ -1,0 +1,260 @@
+"""Reading and writing interchange files, safely.
+
+Reading refuses hostile input cleanly: files over a size limit, binary data, text that is not
+UTF-8, YAML aliases (the "billion laughs" vector), nesting deeper than any case needs, duplicate
+keys. It also keeps the line of every value, so a problem can name its line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mishaps.errors import Problem
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 32
+
+Path_ = tuple[str | int, ...]
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+_BOOL = "tag:yaml.org,2002:bool"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without aliases, without date parsing, with only true/false as booleans."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _TIMESTAMP)]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise _Refused("YAML aliases (*name) are not allowed", self.peek_event().start_mark.line + 1)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _Refused(f"nested deeper than {MAX_DEPTH} levels", self.peek_event().start_mark.line + 1)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes what _Loader reads back unchanged: dates and yes/no need no quotes."""
+
+    yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
+def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+@dataclass
+class Record:
+    """One case as parsed from a file: its data and the line of each value inside it."""
+
+    file: str
+    index: int
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        if isinstance(self.data, dict) and isinstance(self.data.get("id"), str):
+            return self.data["id"]
+        return f"record {self.index + 1}"
+
+    def line_of(self, path: Path_) -> int | None:
+        for cut in range(len(path), -1, -1):
+            line = self.lines.get(path[:cut])
+            if line is not None:
+                return line
+        return None
+
+    def problem(self, path: Path_, message: str) -> Problem:
+        from mishaps.schema import field_path
+
+        return Problem(self.file, message, self.line_of(path), self.label, field_path(path) or None)
+
+
+def read_records(path: Path, *, display: str | None = None) -> tuple[list[Record], list[Problem]]:
+    """Parse a YAML or JSON file into its case records; never raises for bad content."""
+    name = display or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return [], [Problem(name, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")]
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        return [], [Problem(name, "is a directory, not a file")]
+    except OSError as exc:
+        return [], [Problem(name, f"cannot read: {exc.strerror}")]
+    return parse_bytes(raw, name=name, json_format=path.suffix.lower() == ".json")
+
+
+def parse_bytes(raw: bytes, *, name: str, json_format: bool) -> tuple[list[Record], list[Problem]]:
+    if not raw.strip():
+        return [], [Problem(name, "file is empty")]
+    if b"\x00" in raw:
+        return [], [Problem(name, "is a binary file, not YAML or JSON text")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return [], [Problem(name, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})")]
+    try:
+        data, lines = _parse_json(text) if json_format else _parse_yaml(text)
+    except _Refused as exc:
+        return [], [Problem(name, str(exc), exc.line)]
+    return _split(data, lines, name)
+
+
+def _parse_yaml(text: str) -> tuple[Any, dict[Path_, int]]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except _Refused:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise _Refused(f"not valid YAML: {exc.problem or exc.context}", line) from None
+    except yaml.YAMLError as exc:
+        raise _Refused(f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise _Refused(f"nested deeper than {MAX_DEPTH} levels") from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise _Refused("file holds no data")
+    lines: dict[Path_, int] = {}
+    return _convert(node, loader, (), lines), lines
+
+
+def _convert(node: yaml.Node, loader: _Loader, path: Path_, lines: dict[Path_, int]) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                raise _Refused("mapping keys must be text", key_node.start_mark.line + 1)
+            if key in out:
+                raise _Refused(f"key {key!r} appears twice in one mapping", key_node.start_mark.line + 1)
+            out[key] = _convert(value_node, loader, (*path, key), lines)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, loader, (*path, i), lines) for i, item in enumerate(node.value)]
+    try:
+        return loader.construct_object(node)
+    except yaml.YAMLError as exc:
+        raise _Refused(f"bad value: {exc}", node.start_mark.line + 1) from None
+
+
+def _parse_json(text: str) -> tuple[Any, dict[Path_, int]]:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise _Refused(f"key {key!r} appears twice in one object")
+            out[key] = value
+        return out
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise _Refused(f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+    except RecursionError:
+        raise _Refused(f"nested deeper than {MAX_DEPTH} levels") from None
+    if _depth(data) > MAX_DEPTH:
+        raise _Refused(f"nested deeper than {MAX_DEPTH} levels")
+    return data, {}
+
+
+def _no_constant(name: str) -> Any:
+    raise _Refused(f"not valid JSON: {name} is not a number JSON allows")
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    if level > MAX_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
+
+def _split(data: Any, lines: dict[Path_, int], name: str) -> tuple[list[Record], list[Problem]]:
+    if isinstance(data, dict) and "mishaps" in data:
+        extra = sorted(k for k in data if k != "mishaps")
+        if extra:
+            return [], [Problem(name, f"unknown top-level key {extra[0]!r} beside 'mishaps'", lines.get((extra[0],)))]
+        items = data["mishaps"]
+        if not isinstance(items, list):
+            return [], [Problem(name, "'mishaps' must hold a list of cases", lines.get(("mishaps",)))]
+        records = []
+        for i, item in enumerate(items):
+            prefix = ("mishaps", i)
+            sub = {p[2:]: line for p, line in lines.items() if p[:2] == prefix}
+            records.append(Record(name, i, item, sub))
+        return records, []
+    if isinstance(data, dict):
+        return [Record(name, 0, data, lines)], []
+    return [], [Problem(name, "must hold one case (a mapping) or 'mishaps:' with a list of cases", 1)]
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all: a temporary file beside it, then a rename."""
+    import os
+    import tempfile
+
+    from mishaps.errors import MishapsError
+
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    except OSError as exc:
+        raise MishapsError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise MishapsError(f"cannot write {path}: {exc.strerror}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

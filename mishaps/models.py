@@ -1,0 +1,150 @@
+"""Database tables.
+
+A mishap is an event (``Mishap``) with aircraft, findings, sources and occurrence categories in
+their own tables, so every statistic can say what it counts. Child rows are keyed by
+``(mishap_pk, position)``: the leading column doubles as the foreign-key index (SQLModel does not
+index foreign keys by itself) and ``position`` keeps the order of the interchange file.
+
+Nothing of ours is imported here but the vocabularies.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from mishaps.vocab import (  # noqa: F401  (re-exported: the vocabulary of these tables)
+    Damage,
+    FindingKind,
+    Method,
+    MishapClass,
+    Phase,
+    Role,
+    SourceKind,
+    Status,
+)
+
+
+def _parent() -> Column[int]:
+    return Column(Integer, ForeignKey("mishap.pk", ondelete="CASCADE"), primary_key=True)
+
+
+class Mishap(SQLModel, table=True):
+    __tablename__ = "mishap"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True, index=True)
+    title: str
+    occurred_on: str  # YYYY-MM-DD, YYYY-MM or YYYY, as given
+    # The period the (possibly partial) date covers, for range filters and sorting.
+    date_start: str = Field(index=True)
+    date_end: str
+    time: str | None = None
+    status: str = Field(index=True)
+    service: str = Field(index=True)
+    operation: str | None = None
+    location_description: str
+    country: str | None = Field(default=None, index=True)
+    latitude: float | None = None
+    longitude: float | None = None
+    refueling_method: str | None = Field(default=None, index=True)
+    refueling_phase: str | None = Field(default=None, index=True)
+    damage_usd: float | None = None
+    mishap_class: str | None = Field(default=None, index=True)
+    fatalities: int | None = None
+    injuries: int | None = None
+    summary: str
+    notes: str | None = None
+
+
+class Aircraft(SQLModel, table=True):
+    __tablename__ = "aircraft"
+    __table_args__ = (
+        Index("ix_aircraft_mds", "mds_design", "mds_mission", "mds_series"),
+        Index("ix_aircraft_type_norm", "type_norm"),
+        Index("ix_aircraft_role", "role", "mishap_pk"),
+    )
+
+    mishap_pk: int = Field(sa_column=_parent())
+    position: int = Field(primary_key=True)
+    role: str
+    type: str
+    # Parsed Mission Design Series, for matching (see mishaps.mds); null for non-MDS types.
+    mds_prefix: str | None = None
+    mds_mission: str | None = None
+    mds_design: str | None = None
+    mds_series: str | None = None
+    type_norm: str  # case-folded, single-spaced type, for non-MDS matching
+    serial: str | None = None
+    unit: str | None = None
+    callsign: str | None = None
+    crew: int | None = None
+    fatalities: int | None = None
+    injuries: int | None = None
+    damage: str | None = None
+
+
+class Finding(SQLModel, table=True):
+    __tablename__ = "finding"
+
+    mishap_pk: int = Field(sa_column=_parent())
+    position: int = Field(primary_key=True)
+    kind: str = Field(index=True)
+    text: str
+
+
+class FindingHfacs(SQLModel, table=True):
+    __tablename__ = "finding_hfacs"
+    __table_args__ = (Index("ix_finding_hfacs_code", "code", "mishap_pk"),)
+
+    mishap_pk: int = Field(sa_column=_parent())
+    finding_position: int = Field(primary_key=True)
+    position: int = Field(primary_key=True)
+    code: str
+
+
+class MishapCategory(SQLModel, table=True):
+    __tablename__ = "mishap_category"
+    __table_args__ = (
+        Index("ix_mishap_category_code", "code", "mishap_pk"),
+        UniqueConstraint("mishap_pk", "code"),
+    )
+
+    mishap_pk: int = Field(sa_column=_parent())
+    position: int = Field(primary_key=True)
+    code: str
+
+
+class Source(SQLModel, table=True):
+    __tablename__ = "source"
+
+    mishap_pk: int = Field(sa_column=_parent())
+    position: int = Field(primary_key=True)
+    title: str
+    publisher: str | None = None
+    url: str
+    published_on: str | None = None
+    kind: str
+
+
+CHILD_TABLES = (Aircraft, Finding, FindingHfacs, MishapCategory, Source)
+
+
+class Revision(SQLModel, table=True):
+    """One change to a case: the history that `mishaps history` and `show --as-of` read.
+
+    ``document`` is the whole case as it stood after the change, in the interchange format (JSON);
+    it is null for a delete. The previous version of a case is the document of its previous
+    revision, so every version stays recoverable.
+    """
+
+    __tablename__ = "revision"
+    __table_args__ = (Index("ix_revision_case", "mishap_id", "seq"),)
+
+    seq: int | None = Field(default=None, primary_key=True)
+    mishap_id: str
+    action: str  # insert | replace | delete
+    at: str  # UTC, ISO 8601 with seconds: 2026-03-13T10:00:00Z
+    command: str
+    file: str | None = None
+    document: str | None = None

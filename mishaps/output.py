@@ -1,0 +1,148 @@
+"""Rendering query results for people (tables, text) and for pipes (JSON, CSV, YAML)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from mishaps.files import dump_json, dump_yaml
+from mishaps.schema import Case
+
+UNKNOWN = "unknown"
+
+
+def show_value(value: Any) -> str:
+    """A value for people: unknown stays "unknown", never blank or 0."""
+    if value is None:
+        return UNKNOWN
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def money(value: float | None) -> str:
+    if value is None:
+        return UNKNOWN
+    return f"${value:,.2f}" if value % 1 else f"${int(value):,}"
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], *, max_width: int = 60) -> str:
+    """A plain fixed-width table; long cells are cut with an ellipsis."""
+    def cell(row: dict[str, Any], key: str) -> str:
+        text = show_value(row.get(key))
+        return text if len(text) <= max_width else text[: max_width - 1] + "…"
+
+    cells = [[cell(r, k) for k, _ in columns] for r in rows]
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, (_, h) in enumerate(columns)]
+    lines = ["  ".join(h.ljust(w) for (_, h), w in zip(columns, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """CSV with a header row; an empty cell means unknown."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for r in rows:
+        writer.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+    return buf.getvalue()
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def cases_document(cases: Sequence[Case], fmt: str) -> str:
+    """Cases in the interchange format (``yaml`` or ``json``), as `import` reads them."""
+    doc = {"mishaps": [c.to_document() for c in cases]}
+    return dump_yaml(doc) if fmt == "yaml" else dump_json(doc)
+
+
+CSV_COLUMNS = [
+    "id", "title", "occurred_on", "time", "status", "service", "operation",
+    "location", "country", "latitude", "longitude", "refueling_method", "refueling_phase",
+    "damage_usd", "mishap_class", "fatalities", "injuries", "occurrence_categories",
+    "aircraft_count", "aircraft", "causes", "summary", "source_urls",
+]
+
+
+def case_csv_row(case: Case) -> dict[str, Any]:
+    """One spreadsheet row per mishap. Lists are joined with "; "."""
+    return {
+        "id": case.id, "title": case.title, "occurred_on": case.occurred_on, "time": case.time,
+        "status": case.status.value, "service": case.service, "operation": case.operation,
+        "location": case.location.description, "country": case.location.country,
+        "latitude": case.location.latitude, "longitude": case.location.longitude,
+        "refueling_method": case.refueling.method.value, "refueling_phase": case.refueling.phase.value,
+        "damage_usd": case.damage_usd,
+        "mishap_class": case.mishap_class.value if case.mishap_class else None,
+        "fatalities": case.fatalities, "injuries": case.injuries,
+        "occurrence_categories": "; ".join(case.occurrence_categories),
+        "aircraft_count": len(case.aircraft),
+        "aircraft": "; ".join(
+            " ".join(x for x in (a.role.value, a.type, a.serial) if x) for a in case.aircraft
+        ),
+        "causes": "; ".join(f.text for f in case.findings if f.kind.value == "cause"),
+        "summary": case.summary,
+        "source_urls": " ".join(s.url for s in case.sources),
+    }
+
+
+def case_text(case: Case) -> str:
+    """The whole case for a person reading a terminal."""
+    out = [case.title, "=" * min(len(case.title), 100)]
+
+    def line(label: str, value: Any) -> None:
+        out.append(f"{label + ':':<22}{show_value(value)}")
+
+    line("id", case.id)
+    line("Date", case.occurred_on)
+    if case.time:
+        line("Time", case.time)
+    line("Information status", case.status.value)
+    line("Service", case.service)
+    line("Operation", case.operation)
+    loc = case.location
+    where = loc.description + (f" ({loc.country})" if loc.country else "")
+    if loc.latitude is not None and loc.longitude is not None:
+        where += f" [{loc.latitude}, {loc.longitude}]"
+    line("Location", where)
+    line("Refuelling", f"{case.refueling.method.value}, phase {case.refueling.phase.value}")
+    line("Damage", money(case.damage_usd))
+    line("Mishap class", case.mishap_class.value if case.mishap_class else None)
+    line("Fatalities", case.fatalities)
+    line("Injuries", case.injuries)
+    line("Occurrence categories", ", ".join(case.occurrence_categories) or None)
+    out.append("")
+    out.append("Aircraft:")
+    for a in case.aircraft:
+        details = ", ".join(
+            f"{k} {show_value(v)}"
+            for k, v in (("serial", a.serial), ("unit", a.unit), ("callsign", a.callsign),
+                         ("crew", a.crew), ("fatalities", a.fatalities), ("damage", a.damage.value if a.damage else None))
+        )
+        out.append(f"  - {a.role.value} {a.type}: {details}")
+    out += ["", "Summary:", _indent(case.summary)]
+    if case.findings:
+        out += ["", "Findings:"]
+        for f in case.findings:
+            codes = f" [{', '.join(f.hfacs)}]" if f.hfacs else ""
+            out.append(f"  - ({f.kind.value}) {f.text}{codes}")
+    if case.notes:
+        out += ["", "Notes:", _indent(case.notes)]
+    out += ["", "Sources:"]
+    for i, s in enumerate(case.sources, 1):
+        meta = ", ".join(x for x in (s.publisher, s.published_on, s.kind.value) if x)
+        out.append(f"  [{i}] {s.title} ({meta})\n      {s.url}")
+    return "\n".join(out) + "\n"
+
+
+def _indent(text: str) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.fill(p, 98, initial_indent="  ", subsequent_indent="  ") for p in text.split("\n"))

@@ -1,0 +1,261 @@
+"""Filters -> typed results: the one place that builds SQL for filters.
+
+Every filter is an indexed condition: child-table filters are ``pk IN (SELECT mishap_pk ...)``
+over an index that leads with the filtered column, and text goes through the full-text index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal_column, or_, select, text
+from sqlmodel import Session
+
+from mishaps import mds
+from mishaps.errors import MishapsError
+from mishaps.models import Aircraft, FindingHfacs, Mishap, MishapCategory
+from mishaps.filters import Filters
+from mishaps.schema import Case, date_period
+
+
+def _aircraft_condition(query: str) -> ColumnElement[bool]:
+    parsed = mds.parse(query)
+    if parsed is None:
+        norm = mds.normalize_type(query)
+        return or_(Aircraft.type_norm == norm, Aircraft.type_norm.startswith(norm + " "))  # type: ignore[attr-defined]
+    conds = [Aircraft.mds_design == parsed.design, Aircraft.mds_mission == parsed.mission]
+    if parsed.series is not None:
+        conds.append(Aircraft.mds_series == parsed.series)
+    if parsed.prefix is not None:
+        conds.append(Aircraft.mds_prefix == parsed.prefix)
+    return and_(*conds)  # type: ignore[arg-type]
+
+
+def _prefix(column: Any, value: str) -> ColumnElement[bool]:
+    """``column`` starts with ``value``, as a range an index can serve."""
+    return and_(column >= value, column < value + "\uffff")
+
+
+_WORD = re.compile(r"[\w][\w'-]*\*?", re.UNICODE)
+
+
+def _fts_query(text_: str) -> str:
+    """User text -> an FTS5 query of quoted terms (all required; a trailing * keeps a prefix)."""
+    terms = []
+    for word in _WORD.findall(text_):
+        star = word.endswith("*")
+        word = word.rstrip("*").replace('"', "")
+        if word:
+            terms.append(f'"{word}"' + ("*" if star else ""))
+    if not terms:
+        raise MishapsError(f"nothing to search for in {text_!r}")
+    return " AND ".join(terms)
+
+
+def _search_pks(session: Session, query: str, *, findings_only: bool) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        fts = _fts_query(query)
+        if findings_only:
+            fts = f"findings : ({fts})"
+        return select(literal_column("rowid")).select_from(text("mishap_fts")).where(
+            text("mishap_fts MATCH :q").bindparams(q=fts)
+        )
+    column = "findings" if findings_only else "doc"
+    return select(text("mishap_pk")).select_from(text("mishap_search")).where(
+        text(f"{column} @@ plainto_tsquery('english', :q)").bindparams(q=query)
+    )
+
+
+def mishap_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    pk = Mishap.pk
+    if f.aircraft is not None or f.role is not None:
+        sub = select(Aircraft.mishap_pk)
+        if f.aircraft is not None:
+            sub = sub.where(_aircraft_condition(f.aircraft))
+        if f.role is not None:
+            sub = sub.where(Aircraft.role == f.role)
+        conds.append(pk.in_(sub))  # type: ignore[union-attr]
+    if f.category is not None:
+        conds.append(pk.in_(select(MishapCategory.mishap_pk).where(_prefix(MishapCategory.code, f.category.upper()))))  # type: ignore[union-attr]
+    if f.cause is not None:
+        code = f.cause.strip().upper()
+        alternatives = [
+            pk.in_(_search_pks(session, f.cause, findings_only=True)),  # type: ignore[union-attr]
+            pk.in_(select(MishapCategory.mishap_pk).where(MishapCategory.code == code)),  # type: ignore[union-attr]
+        ]
+        if re.fullmatch(r"[AOPS][A-Z]\d{0,3}", code):
+            alternatives.append(pk.in_(select(FindingHfacs.mishap_pk).where(_prefix(FindingHfacs.code, code))))  # type: ignore[union-attr]
+        conds.append(or_(*alternatives))
+    if f.mishap_class is not None:
+        conds.append(Mishap.mishap_class == f.mishap_class)  # type: ignore[arg-type]
+    if f.since is not None:
+        conds.append(Mishap.date_end >= date_period(f.since)[0].isoformat())  # type: ignore[arg-type]
+    if f.until is not None:
+        conds.append(Mishap.date_start <= date_period(f.until)[1].isoformat())  # type: ignore[arg-type]
+    if f.service is not None:
+        conds.append(func.lower(Mishap.service) == f.service.lower())
+    if f.method is not None:
+        conds.append(Mishap.refueling_method == f.method)  # type: ignore[arg-type]
+    if f.phase is not None:
+        conds.append(Mishap.refueling_phase == f.phase)  # type: ignore[arg-type]
+    if f.status is not None:
+        conds.append(Mishap.status == f.status)  # type: ignore[arg-type]
+    if f.search is not None:
+        conds.append(pk.in_(_search_pks(session, f.search, findings_only=False)))  # type: ignore[union-attr]
+    return conds
+
+
+def _select_pks(session: Session, f: Filters) -> Select[Any]:
+    stmt = select(Mishap.pk).where(*mishap_conditions(session, f)).order_by(Mishap.date_start, Mishap.id)
+    if f.limit is not None:
+        stmt = stmt.limit(f.limit)
+    return stmt
+
+
+def matching_pks(session: Session, f: Filters) -> list[int]:
+    return list(session.execute(_select_pks(session, f)).scalars())
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of `mishaps list`."""
+
+    id: str
+    title: str
+    occurred_on: str
+    mishap_class: str | None
+    status: str
+    service: str
+    aircraft: str
+    fatalities: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def list_mishaps(*, session: Session, filters: Filters) -> list[Row]:
+    pks = matching_pks(session, filters)
+    if not pks:
+        return []
+    from mishaps.store import chunks
+
+    types: dict[int, list[str]] = {}
+    info: dict[int, Any] = {}
+    for part in chunks(pks):
+        for mpk, typ in session.execute(
+            select(Aircraft.mishap_pk, Aircraft.type).where(Aircraft.mishap_pk.in_(part)).order_by(Aircraft.mishap_pk, Aircraft.position)  # type: ignore[attr-defined]
+        ):
+            types.setdefault(mpk, []).append(typ)
+        cols = (Mishap.pk, Mishap.id, Mishap.title, Mishap.occurred_on, Mishap.mishap_class,
+                Mishap.status, Mishap.service, Mishap.fatalities)
+        for row in session.execute(select(*cols).where(Mishap.pk.in_(part))):  # type: ignore[union-attr]
+            info[row[0]] = row
+    return [
+        Row(
+            id=r[1], title=r[2], occurred_on=r[3], mishap_class=r[4], status=r[5], service=r[6],
+            aircraft=", ".join(dict.fromkeys(types.get(pk, []))), fatalities=r[7],
+        )
+        for pk in pks
+        if (r := info.get(pk)) is not None
+    ]
+
+
+def find_cases(*, session: Session, filters: Filters) -> list[Case]:
+    from mishaps.store import load_cases
+
+    return load_cases(session, matching_pks(session, filters))
+
+
+def get_case(*, session: Session, mishap_id: str) -> Case:
+    from mishaps.errors import NotFound
+    from mishaps.store import load_cases, pks_by_id
+
+    pk = pks_by_id(session, [mishap_id]).get(mishap_id)
+    if pk is None:
+        raise NotFound(f"no mishap with id {mishap_id!r} (list them with: mishaps list)")
+    return load_cases(session, [pk])[0]
+
+
+STATS_BY = ("year", "aircraft", "role", "category", "class", "phase", "service")
+
+
+@dataclass(frozen=True)
+class StatRow:
+    key: str
+    mishaps: int
+    aircraft: int | None  # aircraft counted, for --by aircraft|role
+    fatalities: int  # sum over mishaps whose total is known
+    fatalities_unknown: int  # mishaps whose total is unknown
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Stats:
+    by: str
+    rows: list[StatRow]
+    total: StatRow
+    note: str | None
+
+
+def stats(*, session: Session, filters: Filters, by: str) -> Stats:
+    """Counts of mishaps and fatalities grouped by ``by``; unknown fatalities counted apart."""
+    if by not in STATS_BY:
+        raise MishapsError(f"cannot group by {by!r}; choose one of {', '.join(STATS_BY)}")
+    matching = _select_pks(session, filters).subquery()
+    m = Mishap.__table__.alias("m")  # type: ignore[attr-defined]
+    base = select(m).where(m.c.pk.in_(select(matching.c.pk))).subquery()
+    fat = func.coalesce(func.sum(base.c.fatalities), 0)
+    unknown = func.sum(case((base.c.fatalities.is_(None), 1), else_=0))
+    note = None
+    aircraft_count: Any = literal(None)
+    if by in ("aircraft", "role"):
+        a = Aircraft.__table__  # type: ignore[attr-defined]
+        col = a.c.type if by == "aircraft" else a.c.role
+        pairs = select(a.c.mishap_pk, col.label("key"), func.count().label("n")).group_by(a.c.mishap_pk, col).subquery()
+        key = pairs.c.key
+        stmt = (
+            select(key, func.count(), func.sum(pairs.c.n), fat, unknown)
+            .select_from(base.join(pairs, pairs.c.mishap_pk == base.c.pk))
+            .group_by(key)
+        )
+        note = f"a mishap with aircraft of several {'types' if by == 'aircraft' else 'roles'} counts once under each"
+    elif by == "category":
+        c = MishapCategory.__table__  # type: ignore[attr-defined]
+        key = func.coalesce(c.c.code, "none")
+        stmt = (
+            select(key, func.count(func.distinct(base.c.pk)), aircraft_count, fat, unknown)
+            .select_from(base.outerjoin(c, c.c.mishap_pk == base.c.pk))
+            .group_by(key)
+        )
+        note = "a mishap with several categories counts once under each"
+    else:
+        column = {
+            "year": func.substr(base.c.date_start, 1, 4),
+            "class": func.coalesce(base.c.mishap_class, "unknown"),
+            "phase": func.coalesce(base.c.refueling_phase, "unknown"),
+            "service": base.c.service,
+        }[by]
+        stmt = select(column, func.count(), aircraft_count, fat, unknown).select_from(base).group_by(column)
+    rows = [
+        StatRow(str(k), int(n), None if ac is None else int(ac), int(f or 0), int(u or 0))
+        for k, n, ac, f, u in session.execute(stmt)
+    ]
+    rows.sort(key=(lambda r: r.key) if by == "year" else (lambda r: (-r.mishaps, r.key)))
+    t = session.execute(select(func.count(), fat, unknown).select_from(base)).one()
+    total = StatRow("total", int(t[0]), None, int(t[1] or 0), int(t[2] or 0))
+    return Stats(by=by, rows=rows, total=total, note=note)
+
+
+def count_cases(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(Mishap)).scalar_one())
+
+
+def ids(session: Session, pks: Sequence[int]) -> list[str]:
+    rows = dict(session.execute(select(Mishap.pk, Mishap.id).where(Mishap.pk.in_(pks))).all())  # type: ignore[union-attr]
+    return [rows[p] for p in pks]

@@ -1,0 +1,318 @@
+"""The interchange format as pydantic models: the one place a case is validated.
+
+A case has this one shape in memory from import to report; the SQL tables are how it is stored.
+``docs/format.md`` documents every field. ``validate_case`` turns a parsed mapping into a
+``Case`` or a list of ``(field path, message)`` problems, in words a user can act on.
+"""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import math
+import re
+from datetime import date
+from functools import cache
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from mishaps.vocab import (
+    Damage,
+    FindingKind,
+    Method,
+    MishapClass,
+    Phase,
+    Role,
+    SourceKind,
+    Status,
+)
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+HFACS_PATTERN = re.compile(r"^[AOPS][A-Z]\d{3}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def date_period(value: str) -> tuple[date, date]:
+    """The first and last day a ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` date covers."""
+    m = _DATE.match(value)
+    if m is None:
+        raise ValueError(f"{value!r} is not a date of the form YYYY-MM-DD, YYYY-MM or YYYY")
+    year, month, day = int(m[1]), m[2], m[3]
+    if year < 1900:
+        raise ValueError(f"{value!r} is before 1900")
+    if month is None:
+        return date(year, 1, 1), date(year, 12, 31)
+    if not 1 <= int(month) <= 12:
+        raise ValueError(f"{value!r} has no month {month}")
+    last = calendar.monthrange(year, int(month))[1]
+    if day is None:
+        return date(year, int(month), 1), date(year, int(month), last)
+    if not 1 <= int(day) <= last:
+        raise ValueError(f"{value!r} is not a calendar date ({calendar.month_name[int(month)]} {year} has {last} days)")
+    d = date(year, int(month), int(day))
+    return d, d
+
+
+def _partial_date(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # a bare year in YAML
+    if isinstance(value, str):
+        start, _ = date_period(value)
+        if start > date.today():
+            raise ValueError(f"{value!r} is in the future")
+    return value
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number, got {_show(value)}")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got {value}")
+        if value.is_integer() and abs(value) < 2**53:
+            return int(value)
+    return value
+
+
+def _text(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got {_show(value)}")
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_text)]
+PartialDate = Annotated[str, BeforeValidator(_partial_date)]
+Count = Annotated[int, Field(strict=True, ge=0)]
+Money = Annotated[float | int, BeforeValidator(_number), Field(ge=0)]
+
+
+def _enum(kind: Any) -> Any:
+    def check(value: Any) -> Any:
+        if value is None:
+            raise ValueError("is required (null given)")
+        allowed = [m.value for m in kind]
+        if value not in allowed:
+            raise ValueError(f"{_show(value)} is not one of {', '.join(allowed)}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _pattern(rx: re.Pattern[str], what: str) -> Any:
+    def check(value: Any) -> Any:
+        value = _text(value)
+        if not rx.match(value):
+            raise ValueError(f"{_show(value)} is not {what}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _coordinate(limit: int) -> Any:
+    def check(value: Any) -> Any:
+        value = _number(value)
+        if not -limit <= value <= limit:
+            raise ValueError(f"{value} is outside -{limit}..{limit}")
+        return value
+
+    return BeforeValidator(check)
+
+
+@cache
+def cictt_codes() -> frozenset[str]:
+    from mishaps.taxonomy import cictt
+
+    return frozenset(c.code for c in cictt())
+
+
+def _category(value: Any) -> Any:
+    value = _text(value)
+    if value not in cictt_codes():
+        close = difflib.get_close_matches(value.upper(), sorted(cictt_codes()), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise ValueError(f"{value!r} is not a CICTT occurrence category{hint}")
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Location(_Model):
+    description: Text
+    country: Annotated[str, _pattern(_COUNTRY, "an ISO 3166 two-letter country code such as KG")] | None = None
+    latitude: Annotated[float, _coordinate(90)] | None = None
+    longitude: Annotated[float, _coordinate(180)] | None = None
+
+
+class Refueling(_Model):
+    method: Annotated[Method, _enum(Method)] = Method.unknown
+    phase: Annotated[Phase, _enum(Phase)] = Phase.unknown
+
+
+class AircraftIn(_Model):
+    role: Annotated[Role, _enum(Role)]
+    type: Text
+    serial: Text | None = None
+    unit: Text | None = None
+    callsign: Text | None = None
+    crew: Count | None = None
+    fatalities: Count | None = None
+    injuries: Count | None = None
+    damage: Annotated[Damage, _enum(Damage)] | None = None
+
+
+class FindingIn(_Model):
+    kind: Annotated[FindingKind, _enum(FindingKind)]
+    text: Text
+    hfacs: list[Annotated[str, _pattern(HFACS_PATTERN, "a DoD HFACS code such as AE104 or PC102")]] = []
+
+
+class SourceIn(_Model):
+    title: Text
+    publisher: Text | None = None
+    url: Annotated[str, _pattern(re.compile(r"^https?://[^\s/$.?#][^\s]*$"), "an http(s) URL")]
+    published_on: PartialDate | None = None
+    kind: Annotated[SourceKind, _enum(SourceKind)]
+
+
+class Case(_Model):
+    id: Annotated[str, _pattern(ID_PATTERN, "an id of lower-case letters, digits and single hyphens")]
+    title: Text
+    occurred_on: PartialDate
+    time: Text | None = None
+    status: Annotated[Status, _enum(Status)]
+    service: Text
+    operation: Text | None = None
+    location: Location
+    refueling: Refueling = Refueling()
+    damage_usd: Money | None = None
+    mishap_class: Annotated[MishapClass, _enum(MishapClass)] | None = None
+    fatalities: Count | None = None
+    injuries: Count | None = None
+    occurrence_categories: list[Annotated[str, BeforeValidator(_category)]] = []
+    aircraft: Annotated[list[AircraftIn], Field(min_length=1)]
+    findings: list[FindingIn] = []
+    summary: Text
+    notes: Text | None = None
+    sources: Annotated[list[SourceIn], Field(min_length=1)]
+
+    def to_document(self) -> dict[str, Any]:
+        """The case in the interchange format, every field present (null = unknown)."""
+        return self.model_dump(mode="json")
+
+
+FIELD_NAMES: dict[type[BaseModel], list[str]] = {
+    m: list(m.model_fields) for m in (Case, Location, Refueling, AircraftIn, FindingIn, SourceIn)
+}
+
+Issue = tuple[tuple[str | int, ...], str]
+
+
+def validate_case(data: Any) -> tuple[Case | None, list[Issue]]:
+    """Validate one parsed case; the problems come as (path, message), all of them."""
+    if not isinstance(data, dict):
+        return None, [((), f"a case must be a mapping of fields, got {_show(data)}")]
+    try:
+        case = Case.model_validate(data)
+    except ValidationError as exc:
+        return None, [_issue(e, data) for e in exc.errors()]
+    issues = consistency(case)
+    return (None if issues else case), issues
+
+
+def consistency(case: Case) -> list[Issue]:
+    """Rules across fields that no single field can check."""
+    issues: list[Issue] = []
+    known = [a.fatalities for a in case.aircraft if a.fatalities is not None]
+    if case.fatalities is not None and sum(known) > case.fatalities:
+        issues.append(
+            (("fatalities",), f"{case.fatalities} is fewer than the aircraft's fatalities ({sum(known)})")
+        )
+    known_inj = [a.injuries for a in case.aircraft if a.injuries is not None]
+    if case.injuries is not None and sum(known_inj) > case.injuries:
+        issues.append(
+            (("injuries",), f"{case.injuries} is fewer than the aircraft's injuries ({sum(known_inj)})")
+        )
+    severe = []
+    if (case.fatalities or 0) > 0 or any((a.fatalities or 0) > 0 for a in case.aircraft):
+        severe.append("a fatality")
+    if any(a.damage == Damage.destroyed for a in case.aircraft):
+        severe.append("a destroyed aircraft")
+    if case.mishap_class not in (None, MishapClass.A) and severe:
+        issues.append(
+            (
+                ("mishap_class",),
+                f"{case.mishap_class.value!r} contradicts {' and '.join(severe)}, which make a Class A mishap",
+            )
+        )
+    if len(set(case.occurrence_categories)) != len(case.occurrence_categories):
+        issues.append((("occurrence_categories",), "lists a category twice"))
+    return issues
+
+
+def _issue(error: Any, data: dict[str, Any]) -> Issue:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    if kind == "missing":
+        return loc, "is required"
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        fields = _fields_at(loc[:-1])
+        close = difflib.get_close_matches(name, fields, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known fields: {', '.join(fields)}"
+        return loc, f"unknown field {name!r}{hint}"
+    if kind == "value_error":
+        return loc, str(error["ctx"]["error"])
+    if kind in ("int_type", "int_from_float", "int_parsing"):
+        return loc, f"expected a whole number, got {_show(error['input'])}"
+    if kind in ("greater_than_equal",):
+        return loc, f"must be at least {error['ctx']['ge']}, got {_show(error['input'])}"
+    if kind == "too_short":
+        return loc, "must list at least one"
+    if kind in ("list_type", "model_type", "dict_type"):
+        want = "a list" if kind == "list_type" else "a mapping of fields"
+        return loc, f"expected {want}, got {_show(error['input'])}"
+    return loc, error["msg"]
+
+
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = Case
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[part].annotation
+        nested = {"location": Location, "refueling": Refueling, "aircraft": AircraftIn,
+                  "findings": FindingIn, "sources": SourceIn}.get(str(part))
+        if nested is None or annotation is None:
+            break
+        model = nested
+    return FIELD_NAMES[model]
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def field_path(loc: tuple[str | int, ...]) -> str:
+    """``('aircraft', 0, 'role')`` -> ``aircraft[0].role``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

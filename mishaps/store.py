@@ -1,0 +1,245 @@
+"""How a case is stored: ``schema.Case`` <-> rows of the tables in ``models``.
+
+Writes are bulk inserts through SQLAlchemy Core (building ORM objects is ~39x slower); the
+mishap rows come back with their keys in parameter order, so children need no second query.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, text
+from sqlmodel import Session
+
+from mishaps import mds
+from mishaps.models import (
+    Aircraft,
+    Finding,
+    FindingHfacs,
+    Mishap,
+    MishapCategory,
+    Revision,
+    Source,
+)
+from mishaps.schema import Case, date_period
+
+CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _mishap_row(case: Case) -> dict[str, Any]:
+    start, end = date_period(case.occurred_on)
+    return {
+        "id": case.id,
+        "title": case.title,
+        "occurred_on": case.occurred_on,
+        "date_start": start.isoformat(),
+        "date_end": end.isoformat(),
+        "time": case.time,
+        "status": case.status.value,
+        "service": case.service,
+        "operation": case.operation,
+        "location_description": case.location.description,
+        "country": case.location.country,
+        "latitude": case.location.latitude,
+        "longitude": case.location.longitude,
+        "refueling_method": case.refueling.method.value,
+        "refueling_phase": case.refueling.phase.value,
+        "damage_usd": case.damage_usd,
+        "mishap_class": case.mishap_class.value if case.mishap_class else None,
+        "fatalities": case.fatalities,
+        "injuries": case.injuries,
+        "summary": case.summary,
+        "notes": case.notes,
+    }
+
+
+def insert_cases(session: Session, cases: Sequence[Case]) -> list[int]:
+    """Insert new cases with all their rows and search entries; returns their keys."""
+    if not cases:
+        return []
+    stmt = insert(Mishap).returning(Mishap.pk, sort_by_parameter_order=True)  # type: ignore[arg-type]
+    pks: list[int] = list(session.execute(stmt, [_mishap_row(c) for c in cases]).scalars())
+    aircraft, findings, hfacs, categories, sources = [], [], [], [], []
+    for pk, case in zip(pks, cases, strict=True):
+        for pos, a in enumerate(case.aircraft):
+            parsed = mds.parse(a.type)
+            aircraft.append(
+                {
+                    "mishap_pk": pk, "position": pos, "role": a.role.value, "type": a.type,
+                    "mds_prefix": parsed.prefix if parsed else None,
+                    "mds_mission": parsed.mission if parsed else None,
+                    "mds_design": parsed.design if parsed else None,
+                    "mds_series": parsed.series if parsed else None,
+                    "type_norm": mds.normalize_type(a.type),
+                    "serial": a.serial, "unit": a.unit, "callsign": a.callsign, "crew": a.crew,
+                    "fatalities": a.fatalities, "injuries": a.injuries,
+                    "damage": a.damage.value if a.damage else None,
+                }
+            )
+        for pos, f in enumerate(case.findings):
+            findings.append({"mishap_pk": pk, "position": pos, "kind": f.kind.value, "text": f.text})
+            hfacs.extend(
+                {"mishap_pk": pk, "finding_position": pos, "position": i, "code": code}
+                for i, code in enumerate(f.hfacs)
+            )
+        categories.extend(
+            {"mishap_pk": pk, "position": i, "code": code}
+            for i, code in enumerate(case.occurrence_categories)
+        )
+        sources.extend(
+            {
+                "mishap_pk": pk, "position": pos, "title": s.title, "publisher": s.publisher,
+                "url": s.url, "published_on": s.published_on, "kind": s.kind.value,
+            }
+            for pos, s in enumerate(case.sources)
+        )
+    for model, rows in (
+        (Aircraft, aircraft), (Finding, findings), (FindingHfacs, hfacs),
+        (MishapCategory, categories), (Source, sources),
+    ):
+        if rows:
+            session.execute(insert(model), rows)  # type: ignore[arg-type]
+    _index(session, list(zip(pks, cases, strict=True)))
+    return pks
+
+
+def _index(session: Session, items: list[tuple[int, Case]]) -> None:
+    rows = [
+        {
+            "pk": pk,
+            "title": c.title,
+            "summary": c.summary,
+            "findings": "\n".join(f.text for f in c.findings),
+        }
+        for pk, c in items
+    ]
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            text("INSERT INTO mishap_fts(rowid, title, summary, findings) VALUES (:pk, :title, :summary, :findings)"),
+            rows,
+        )
+    else:
+        session.execute(
+            text(
+                "INSERT INTO mishap_search(mishap_pk, doc, findings) VALUES (:pk,"
+                " to_tsvector('english', :title || ' ' || :summary || ' ' || :findings),"
+                " to_tsvector('english', :findings))"
+            ),
+            rows,
+        )
+
+
+def delete_by_pk(session: Session, pks: Sequence[int]) -> None:
+    """Delete cases; child rows go by ON DELETE CASCADE, search entries explicitly."""
+    for part in chunks(pks):
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(
+                text(f"DELETE FROM mishap_fts WHERE rowid IN ({','.join(str(int(p)) for p in part)})")
+            )
+        session.execute(delete(Mishap).where(Mishap.pk.in_(part)))  # type: ignore[union-attr]
+
+
+def pks_by_id(session: Session, ids: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for part in chunks(ids):
+        rows = session.execute(select(Mishap.id, Mishap.pk).where(Mishap.id.in_(part)))  # type: ignore[attr-defined]
+        found.update({mid: pk for mid, pk in rows})
+    return found
+
+
+def load_cases(session: Session, pks: Sequence[int]) -> list[Case]:
+    """Rebuild whole cases from their rows, in the order of ``pks``."""
+    out: dict[int, Case] = {}
+    for part in chunks(pks):
+        out.update(_load_chunk(session, part))
+    return [out[pk] for pk in pks if pk in out]
+
+
+def _children(session: Session, model: Any, part: Sequence[int], *order: Any) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    stmt = select(model).where(model.mishap_pk.in_(part)).order_by(model.mishap_pk, *order)
+    for row in session.execute(stmt).scalars():
+        grouped[row.mishap_pk].append(row)
+    return grouped
+
+
+def _load_chunk(session: Session, part: Sequence[int]) -> dict[int, Case]:
+    mishaps = session.execute(select(Mishap).where(Mishap.pk.in_(part))).scalars().all()  # type: ignore[union-attr]
+    aircraft = _children(session, Aircraft, part, Aircraft.position)
+    findings = _children(session, Finding, part, Finding.position)
+    hfacs = _children(session, FindingHfacs, part, FindingHfacs.finding_position, FindingHfacs.position)
+    cats = _children(session, MishapCategory, part, MishapCategory.position)
+    sources = _children(session, Source, part, Source.position)
+    out = {}
+    for m in mishaps:
+        assert m.pk is not None
+        codes: dict[int, list[str]] = defaultdict(list)
+        for h in hfacs[m.pk]:
+            codes[h.finding_position].append(h.code)
+        doc = {
+            "id": m.id, "title": m.title, "occurred_on": m.occurred_on, "time": m.time,
+            "status": m.status, "service": m.service, "operation": m.operation,
+            "location": {
+                "description": m.location_description, "country": m.country,
+                "latitude": m.latitude, "longitude": m.longitude,
+            },
+            "refueling": {"method": m.refueling_method, "phase": m.refueling_phase},
+            "damage_usd": m.damage_usd, "mishap_class": m.mishap_class,
+            "fatalities": m.fatalities, "injuries": m.injuries,
+            "occurrence_categories": [c.code for c in cats[m.pk]],
+            "aircraft": [
+                {
+                    "role": a.role, "type": a.type, "serial": a.serial, "unit": a.unit,
+                    "callsign": a.callsign, "crew": a.crew, "fatalities": a.fatalities,
+                    "injuries": a.injuries, "damage": a.damage,
+                }
+                for a in aircraft[m.pk]
+            ],
+            "findings": [
+                {"kind": f.kind, "text": f.text, "hfacs": codes[f.position]} for f in findings[m.pk]
+            ],
+            "summary": m.summary, "notes": m.notes,
+            "sources": [
+                {
+                    "title": s.title, "publisher": s.publisher, "url": s.url,
+                    "published_on": s.published_on, "kind": s.kind,
+                }
+                for s in sources[m.pk]
+            ],
+        }
+        out[m.pk] = Case.model_validate(doc)
+    return out
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def record_revisions(
+    session: Session,
+    entries: Iterable[tuple[str, str, Case | None]],
+    *,
+    command: str,
+    file: str | None = None,
+    at: str | None = None,
+) -> None:
+    """Append one history entry per (case id, action, case after the change)."""
+    when = at or now_utc()
+    rows = [
+        {
+            "mishap_id": mid, "action": action, "at": when, "command": command, "file": file,
+            "document": json.dumps(case.to_document(), ensure_ascii=False) if case else None,
+        }
+        for mid, action, case in entries
+    ]
+    if rows:
+        session.execute(insert(Revision), rows)  # type: ignore[arg-type]

@@ -1,0 +1,84 @@
+"""Reference taxonomies shipped as data with their provenance: CICTT and DoD HFACS 8.0."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import yaml
+
+from mishaps.config import data_dir
+
+
+@dataclass(frozen=True)
+class CicttCategory:
+    code: str
+    name: str
+    definition: str | None
+    definition_source: str | None
+    confirmed: bool
+    note: str | None
+
+
+@dataclass(frozen=True)
+class HfacsCode:
+    code: str
+    title: str
+    tier: str  # tier name, e.g. "Unsafe Acts"
+    category: str  # category code, e.g. "AE100"; a category's own row has category == code
+    confirmed: bool
+    note: str | None
+
+
+@cache
+def _load(name: str) -> dict[str, Any]:
+    with (data_dir() / name).open(encoding="utf-8") as fh:
+        data: dict[str, Any] = yaml.safe_load(fh)
+    return data
+
+
+def cictt_document() -> dict[str, Any]:
+    return _load("cictt.yaml")
+
+
+def hfacs_document() -> dict[str, Any]:
+    return _load("hfacs.yaml")
+
+
+@cache
+def cictt() -> tuple[CicttCategory, ...]:
+    return tuple(
+        CicttCategory(
+            code=c["code"],
+            name=c["name"],
+            definition=c.get("definition"),
+            definition_source=c.get("definition_source"),
+            confirmed=bool(c.get("confirmed")),
+            note=c.get("note"),
+        )
+        for c in cictt_document()["categories"]
+    )
+
+
+@cache
+def hfacs() -> tuple[HfacsCode, ...]:
+    out: list[HfacsCode] = []
+    for tier in hfacs_document()["tiers"]:
+        for cat in tier["categories"]:
+            confirmed = bool(cat.get("confirmed"))
+            out.append(HfacsCode(cat["code"], cat["name"], tier["name"], cat["code"], confirmed, cat.get("note")))
+            for nano in cat["nanocodes"]:
+                out.append(
+                    HfacsCode(nano["code"], nano["title"], tier["name"], cat["code"],
+                              bool(nano.get("confirmed", confirmed)), nano.get("note"))
+                )
+    return tuple(out)
+
+
+def cictt_name(code: str) -> str | None:
+    return next((c.name for c in cictt() if c.code == code), None)
+
+
+def hfacs_title(code: str) -> str | None:
+    return next((h.title for h in hfacs() if h.code == code), None)
