@@ -40,7 +40,8 @@ def validate_records(records: Iterable[Record]) -> tuple[list[Loaded], list[Prob
     seen: dict[str, str] = {}
     for record in records:
         case, issues = validate_case(record.data)
-        problems.extend(record.problem(path, message) for path, message in issues)
+        found = [record.problem(path, message) for path, message in issues]
+        problems.extend(sorted(found, key=lambda p: p.line if p.line is not None else 1 << 30))
         if case is None:
             continue
         if case.id in seen:

@@ -1,0 +1,78 @@
+"""Mission Design Series parsing, and matching through the real query path."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mishaps import mds
+
+TYPES = ["KC-135A", "KC-135E", "KC-135R", "KC-135T", "KC-135RT", "NKC-135A", "EC-135C", "C-135B",
+         "RC-135V", "F-15E", "F-15C", "F-15EX", "F/A-18D", "F/A-18F", "KC-46A", "A330 MRTT",
+         "Victor K1A", "X-15A", "YF-22"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("KC-135R", mds.Mds(None, "KC", "135", "R")),
+        ("NKC-135A", mds.Mds("N", "KC", "135", "A")),
+        ("kc-135r", mds.Mds(None, "KC", "135", "R")),
+        ("F/A-18D", mds.Mds(None, "F/A", "18", "D")),
+        ("X-15A", mds.Mds(None, "X", "15", "A")),
+        ("YF-22", mds.Mds("Y", "F", "22", None)),
+        ("C-135B", mds.Mds(None, "C", "135", "B")),
+        ("A330 MRTT", None),
+        ("Victor K1A", None),
+    ],
+)
+def test_parse(text, expected) -> None:
+    assert mds.parse(text) == expected
+
+
+@pytest.fixture
+def typed_db(runner, tmp_path):
+    cases = [
+        {
+            "id": f"case-{i}", "title": t, "occurred_on": "2000-01-01", "status": "final",
+            "service": "USAF", "location": {"description": "somewhere"}, "summary": "s",
+            "aircraft": [{"role": "tanker", "type": t}],
+            "sources": [{"title": "t", "url": "https://example.org/", "kind": "other"}],
+        }
+        for i, t in enumerate(TYPES)
+    ]
+    f = tmp_path / "types.json"
+    f.write_text(json.dumps({"mishaps": cases}))
+    assert runner("init", "--empty").exit_code == 0
+    assert runner("import", f).exit_code == 0
+    return runner
+
+
+def matched(runner, query: str) -> set[str]:
+    rows = json.loads(runner("list", "--aircraft", query, "--format", "json").stdout)
+    return {r["title"] for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("KC-135", {"KC-135A", "KC-135E", "KC-135R", "KC-135T", "KC-135RT", "NKC-135A"}),
+        ("KC-135R", {"KC-135R"}),
+        ("kc-135r", {"KC-135R"}),
+        ("NKC-135", {"NKC-135A"}),
+        ("C-135", {"C-135B"}),
+        ("EC-135", {"EC-135C"}),
+        ("F-15", {"F-15E", "F-15C", "F-15EX"}),
+        ("F-15E", {"F-15E"}),
+        ("F/A-18", {"F/A-18D", "F/A-18F"}),
+        ("F-18", set()),
+        ("A330", {"A330 MRTT"}),
+        ("a330 mrtt", {"A330 MRTT"}),
+        ("A33", set()),
+        ("Victor", {"Victor K1A"}),
+        ("F-22", {"YF-22"}),
+    ],
+)
+def test_aircraft_filter_matching(typed_db, query, expected) -> None:
+    assert matched(typed_db, query) == expected
