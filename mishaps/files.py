@@ -119,7 +119,29 @@ def read_records(path: Path, *, display: str | None = None) -> tuple[list[Record
         return [], [Problem(name, "is a directory, not a file")]
     except OSError as exc:
         return [], [Problem(name, f"cannot read: {exc.strerror}")]
+    if path.suffix.lower() == ".pdf":
+        return _from_pdf(raw, name)
     return parse_bytes(raw, name=name, json_format=path.suffix.lower() == ".json")
+
+
+PDF_ATTACHMENT = "mishaps.json"
+
+
+def _from_pdf(raw: bytes, name: str) -> tuple[list[Record], list[Problem]]:
+    """The cases a PDF/A-3 report of ours carries as its ``mishaps.json`` attachment."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        attachments = PdfReader(io.BytesIO(raw)).attachments
+    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
+        return [], [Problem(name, f"cannot read this PDF: {exc}")]
+    data = attachments.get(PDF_ATTACHMENT)
+    if not data:
+        return [], [Problem(name, f"this PDF carries no {PDF_ATTACHMENT} attachment (render reports with --pdf-variant pdf/a-3b)")]
+    return parse_bytes(data[0], name=f"{name}!{PDF_ATTACHMENT}", json_format=True)
 
 
 def parse_bytes(raw: bytes, *, name: str, json_format: bool) -> tuple[list[Record], list[Problem]]:

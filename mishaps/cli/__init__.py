@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from mishaps.cli import cases
+from mishaps.cli import cases, report
 from mishaps.cli.common import State
 
 app = typer.Typer(
@@ -54,6 +54,7 @@ def root(
 
 
 cases.register(app)
+report.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""PDF reports in three stages: context (pure) -> HTML (Jinja2) -> PDF (WeasyPrint, lazily)."""

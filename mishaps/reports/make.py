@@ -1,0 +1,69 @@
+"""One call per report: query the cases, build the context, render HTML, and (unless only HTML
+is wanted) lay out the PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from mishaps import __version__
+from mishaps.db import session_scope
+from mishaps.filters import Filters
+from mishaps.queries import find_cases, get_case
+from mishaps.reports.context import Marking, build_brief, build_summary
+from mishaps.reports.render import Rendered, render_html, render_pdf
+
+
+@dataclass(frozen=True)
+class Options:
+    marking: Marking
+    generated_at: datetime
+    variant: str | None = None
+    html_only: bool = False
+
+
+@dataclass(frozen=True)
+class Report:
+    html: str
+    rendered: Rendered | None
+    cases: int
+
+
+def brief(engine: Engine, mishap_id: str, options: Options) -> Report:
+    with session_scope(engine) as session:
+        case = get_case(session=session, mishap_id=mishap_id)
+    ctx = build_brief(case, marking=options.marking, generated_at=options.generated_at, version=__version__)
+    html = render_html("brief.html", ctx)
+    if options.html_only:
+        return Report(html, None, 1)
+    rendered = render_pdf(
+        html, generated_at=options.generated_at, fingerprint=ctx.meta.fingerprint,
+        variant=options.variant, attachment_json=ctx.attachment_json,
+    )
+    return Report(html, rendered, 1)
+
+
+def summary(
+    engine: Engine,
+    filters: Filters,
+    options: Options,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
+    with session_scope(engine) as session:
+        cases = find_cases(session=session, filters=filters)
+    if progress is not None:
+        progress(f"Loaded {len(cases)} cases")
+    ctx = build_summary(cases, filters=filters, marking=options.marking,
+                        generated_at=options.generated_at, version=__version__)
+    html = render_html("summary.html", ctx)
+    if options.html_only:
+        return Report(html, None, len(cases))
+    rendered = render_pdf(
+        html, generated_at=options.generated_at, fingerprint=ctx.meta.fingerprint,
+        variant=options.variant, attachment_json=ctx.attachment_json, progress=progress,
+    )
+    return Report(html, rendered, len(cases))

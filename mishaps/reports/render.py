@@ -1,0 +1,141 @@
+"""Stages two and three: context -> HTML (Jinja2), HTML -> PDF (WeasyPrint, imported lazily).
+
+The renderer may fetch nothing but files under the templates directory: text from the database
+is autoescaped into the HTML, and even a template mistake cannot make it read /etc/passwd or
+reach the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from mishaps.config import templates_dir
+from mishaps.errors import ReportError
+from mishaps.files import PDF_ATTACHMENT as ATTACHMENT_NAME
+from mishaps.output import money, show_value
+from mishaps.reports import charts
+
+PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/a-4b", "pdf/ua-1", "pdf/ua-2")
+
+
+@cache
+def environment(directory: Path | None = None) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(directory or templates_dir())),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["unknown"] = show_value
+    env.filters["money"] = money
+    env.globals["chart_layout"] = charts.layout
+    env.globals["column_layout"] = charts.columns
+    return env
+
+
+def render_html(template: str, ctx: Any) -> str:
+    return environment().get_template(template).render(ctx=ctx)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: bytes
+    pages: int
+    warnings: list[str]
+
+
+class _Collect(logging.Handler):
+    def __init__(self, sink: Callable[[logging.LogRecord], None]) -> None:
+        super().__init__(logging.DEBUG)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink(record)
+
+
+@contextmanager
+def _listening(name: str, level: int, sink: Callable[[logging.LogRecord], None]) -> Iterator[None]:
+    logger = logging.getLogger(name)
+    handler = _Collect(sink)
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+
+
+def render_pdf(
+    html: str,
+    *,
+    generated_at: Any,
+    fingerprint: str,
+    variant: str | None = None,
+    attachment_json: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Rendered:
+    """Lay out and write the PDF. WeasyPrint's warnings are returned, never lost."""
+    import weasyprint
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    root = templates_dir().resolve()
+
+    class TemplatesOnly(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            from urllib.parse import unquote, urlparse
+
+            parsed = urlparse(url)
+            path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
+            if path is None or not path.is_relative_to(root):
+                raise FatalURLFetchingError(f"the report tried to fetch {url!r}; only template files may be read")
+            return super().fetch(url, headers)
+
+    if variant is not None and variant not in PDF_VARIANTS:
+        raise ReportError(f"unknown PDF variant {variant!r}; choose one of {', '.join(PDF_VARIANTS)}")
+    warnings: list[str] = []
+    fetcher = TemplatesOnly(allowed_protocols={"file"})
+
+    def on_warning(record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            warnings.append(record.getMessage())
+
+    def on_progress(record: logging.LogRecord) -> None:
+        if progress is not None:
+            progress(record.getMessage())
+
+    attachments = []
+    if attachment_json is not None and variant in ("pdf/a-3b", "pdf/a-3u"):
+        attachments.append(
+            weasyprint.Attachment(
+                string=attachment_json, name=ATTACHMENT_NAME, url_fetcher=fetcher,
+                description="The report's cases in the mishaps interchange format (mishaps import reads it)",
+                created=generated_at, modified=generated_at, relationship="Data",
+            )
+        )
+    identifier = hashlib.sha256(f"{fingerprint}{generated_at.isoformat()}".encode()).hexdigest()[:32].encode()
+    try:
+        with _listening("weasyprint", logging.WARNING, on_warning), \
+                _listening("weasyprint.progress", logging.INFO, on_progress):
+            document = weasyprint.HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render()
+            pdf = document.write_pdf(
+                pdf_variant=variant, attachments=attachments or None, pdf_identifier=identifier,
+                uncompressed_pdf=False,
+            )
+    except FatalURLFetchingError as exc:
+        raise ReportError(str(exc)) from None
+    assert pdf is not None
+    return Rendered(pdf=pdf, pages=len(document.pages), warnings=warnings)
