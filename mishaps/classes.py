@@ -144,7 +144,8 @@ def derive(case: Case) -> Derivation:
         why = " and ".join(
             x for x, on in (("a fatality", fatal), ("a destroyed aircraft", destroyed)) if on
         )
-        return Derivation("A", era_name, f"{why} makes Class A in every era")
+        verb = "make" if fatal and destroyed else "makes"
+        return Derivation("A", era_name, f"{why} {verb} Class A in every era")
     if case.damage_usd is None:
         return Derivation(
             None, era_name, "no damage figure, no fatality and no destroyed aircraft: class unknown"

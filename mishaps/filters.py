@@ -11,7 +11,9 @@ class Filters:
     role: str | None = None
     cause: str | None = None
     category: str | None = None
+    hfacs: str | None = None
     mishap_class: str | None = None
+    fiscal_year: int | None = None
     since: str | None = None
     until: str | None = None
     service: str | None = None
@@ -28,12 +30,17 @@ class Filters:
         """The filters in words, for report title pages: (label, value) pairs."""
         labels = {
             "aircraft": "Aircraft type", "role": "Aircraft role", "cause": "Cause mentions",
-            "category": "Occurrence category", "mishap_class": "Mishap class",
+            "category": "Occurrence category", "hfacs": "HFACS code",
+            "mishap_class": "Mishap class (stated, else derived)", "fiscal_year": "Fiscal year",
             "since": "On or after", "until": "On or before", "service": "Service",
             "method": "Refuelling method", "phase": "Refuelling phase",
             "status": "Information status", "search": "Full text", "limit": "At most",
         }
-        return [(labels[f.name], str(v)) for f in fields(self) if (v := getattr(self, f.name)) is not None]
+        return [
+            (labels[f.name], f"FY{v}" if f.name == "fiscal_year" else str(v))
+            for f in fields(self)
+            if (v := getattr(self, f.name)) is not None
+        ]
 
     def as_options(self) -> list[str]:
         """The filters as command-line options, in a stable order."""
@@ -41,6 +48,6 @@ class Filters:
         for f in fields(self):
             value = getattr(self, f.name)
             if value is not None:
-                name = "class" if f.name == "mishap_class" else f.name
+                name = {"mishap_class": "class", "fiscal_year": "fy"}.get(f.name, f.name)
                 out += [f"--{name}", str(value)]
         return out

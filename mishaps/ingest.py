@@ -67,6 +67,17 @@ def load_files(paths: Sequence[Path]) -> list[Loaded]:
     return loaded
 
 
+def class_warnings(items: Sequence[Loaded]) -> list[str]:
+    """One line per case whose stated class the era rules contradict (the case stays valid)."""
+    from mishaps.classes import disagreement
+
+    return [
+        f"{i.file}: {i.case.id}: mishap_class: {message}"
+        for i in items
+        if (message := disagreement(i.case)) is not None
+    ]
+
+
 def import_cases(
     engine: Engine,
     items: Sequence[Loaded],

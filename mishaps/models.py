@@ -50,7 +50,13 @@ class Mishap(SQLModel, table=True):
     refueling_method: str | None = Field(default=None, index=True)
     refueling_phase: str | None = Field(default=None, index=True)
     damage_usd: float | None = None
-    mishap_class: str | None = Field(default=None, index=True)
+    mishap_class: str | None = Field(default=None, index=True)  # as a source states it
+    # Derived when stored (mishaps.classes), never part of the interchange format: the class the
+    # era rules give, the class queries use (stated, else derived) and the US federal fiscal year
+    # (null when a partial date spans two).
+    derived_class: str | None = None
+    effective_class: str | None = Field(default=None, index=True)
+    fiscal_year: int | None = Field(default=None, index=True)
     fatalities: int | None = None
     injuries: int | None = None
     summary: str

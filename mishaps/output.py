@@ -8,8 +8,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from mishaps import classes
 from mishaps.files import dump_json, dump_yaml
 from mishaps.schema import Case
+from mishaps.taxonomy import cictt_name, hfacs_title
 
 UNKNOWN = "unknown"
 
@@ -66,7 +68,8 @@ def cases_document(cases: Sequence[Case], fmt: str) -> str:
 CSV_COLUMNS = [
     "id", "title", "occurred_on", "time", "status", "service", "operation",
     "location", "country", "latitude", "longitude", "refueling_method", "refueling_phase",
-    "damage_usd", "mishap_class", "fatalities", "injuries", "occurrence_categories",
+    "damage_usd", "mishap_class", "derived_class", "class", "fiscal_year",
+    "fatalities", "injuries", "occurrence_categories",
     "aircraft_count", "aircraft", "causes", "summary", "source_urls",
 ]
 
@@ -81,6 +84,9 @@ def case_csv_row(case: Case) -> dict[str, Any]:
         "refueling_method": case.refueling.method.value, "refueling_phase": case.refueling.phase.value,
         "damage_usd": case.damage_usd,
         "mishap_class": case.mishap_class.value if case.mishap_class else None,
+        "derived_class": classes.derive(case).mishap_class,
+        "class": classes.class_label(case),
+        "fiscal_year": classes.fiscal_year(case.occurred_on),
         "fatalities": case.fatalities, "injuries": case.injuries,
         "occurrence_categories": "; ".join(case.occurrence_categories),
         "aircraft_count": len(case.aircraft),
@@ -93,15 +99,25 @@ def case_csv_row(case: Case) -> dict[str, Any]:
     }
 
 
+def class_text(case: Case) -> str:
+    """The class with where it comes from: stated, derived (and why), or unknown (and why)."""
+    derivation = classes.derive(case)
+    if case.mishap_class is None:
+        return f"{classes.label(None, derivation.mishap_class)}: {derivation.reason}"
+    conflict = classes.disagreement(case)
+    return f"{case.mishap_class.value} (stated)" + (f"; WARNING: {conflict}" if conflict else "")
+
+
 def case_text(case: Case) -> str:
     """The whole case for a person reading a terminal."""
     out = [case.title, "=" * min(len(case.title), 100)]
 
     def line(label: str, value: Any) -> None:
-        out.append(f"{label + ':':<22}{show_value(value)}")
+        out.append(f"{label + ':':<21} {show_value(value)}")
 
     line("id", case.id)
     line("Date", case.occurred_on)
+    line("Fiscal year", classes.fiscal_year_label(classes.fiscal_year(case.occurred_on)))
     if case.time:
         line("Time", case.time)
     line("Information status", case.status.value)
@@ -114,10 +130,10 @@ def case_text(case: Case) -> str:
     line("Location", where)
     line("Refuelling", f"{case.refueling.method.value}, phase {case.refueling.phase.value}")
     line("Damage", money(case.damage_usd))
-    line("Mishap class", case.mishap_class.value if case.mishap_class else None)
+    line("Mishap class", class_text(case))
     line("Fatalities", case.fatalities)
     line("Injuries", case.injuries)
-    line("Occurrence categories", ", ".join(case.occurrence_categories) or None)
+    line("Occurrence categories", ", ".join(_named(c, cictt_name(c)) for c in case.occurrence_categories) or None)
     out.append("")
     out.append("Aircraft:")
     for a in case.aircraft:
@@ -131,7 +147,7 @@ def case_text(case: Case) -> str:
     if case.findings:
         out += ["", "Findings:"]
         for f in case.findings:
-            codes = f" [{', '.join(f.hfacs)}]" if f.hfacs else ""
+            codes = f" [{'; '.join(_named(c, hfacs_title(c)) for c in f.hfacs)}]" if f.hfacs else ""
             out.append(f"  - ({f.kind.value}) {f.text}{codes}")
     if case.notes:
         out += ["", "Notes:", _indent(case.notes)]
@@ -140,6 +156,10 @@ def case_text(case: Case) -> str:
         meta = ", ".join(x for x in (s.publisher, s.published_on, s.kind.value) if x)
         out.append(f"  [{i}] {s.title} ({meta})\n      {s.url}")
     return "\n".join(out) + "\n"
+
+
+def _named(code: str, name: str | None) -> str:
+    return f"{code} ({name})" if name else code
 
 
 def _indent(text: str) -> str:

@@ -11,7 +11,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal_column, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlmodel import Session
 
 from mishaps import mds
@@ -90,8 +103,15 @@ def mishap_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
         if re.fullmatch(r"[AOPS][A-Z]\d{0,3}", code):
             alternatives.append(pk.in_(select(FindingHfacs.mishap_pk).where(_prefix(FindingHfacs.code, code))))  # type: ignore[union-attr]
         conds.append(or_(*alternatives))
+    if f.hfacs is not None:
+        from mishaps.taxonomy import hfacs_match_prefix
+
+        code = hfacs_match_prefix(f.hfacs)
+        conds.append(pk.in_(select(FindingHfacs.mishap_pk).where(_prefix(FindingHfacs.code, code))))  # type: ignore[union-attr]
     if f.mishap_class is not None:
-        conds.append(Mishap.mishap_class == f.mishap_class)  # type: ignore[arg-type]
+        conds.append(Mishap.effective_class == f.mishap_class)  # type: ignore[arg-type]
+    if f.fiscal_year is not None:
+        conds.append(Mishap.fiscal_year == f.fiscal_year)  # type: ignore[arg-type]
     if f.since is not None:
         conds.append(Mishap.date_end >= date_period(f.since)[0].isoformat())  # type: ignore[arg-type]
     if f.until is not None:
@@ -127,14 +147,23 @@ class Row:
     id: str
     title: str
     occurred_on: str
-    mishap_class: str | None
+    mishap_class: str | None  # as a source states it
     status: str
     service: str
     aircraft: str
     fatalities: int | None
+    derived_class: str | None  # what the era rules give (mishaps.classes)
+    fiscal_year: int | None
+
+    @property
+    def class_label(self) -> str:
+        from mishaps.classes import label
+
+        return label(self.mishap_class, None if self.mishap_class else self.derived_class)
 
     def as_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The row for output; ``class`` is the label people read: ``A`` or ``A (derived)``."""
+        return {**{f.name: getattr(self, f.name) for f in fields(self)}, "class": self.class_label}
 
 
 def list_mishaps(*, session: Session, filters: Filters) -> list[Row]:
@@ -151,13 +180,15 @@ def list_mishaps(*, session: Session, filters: Filters) -> list[Row]:
         ):
             types.setdefault(mpk, []).append(typ)
         cols = (Mishap.pk, Mishap.id, Mishap.title, Mishap.occurred_on, Mishap.mishap_class,
-                Mishap.status, Mishap.service, Mishap.fatalities)
+                Mishap.status, Mishap.service, Mishap.fatalities, Mishap.derived_class,
+                Mishap.fiscal_year)
         for row in session.execute(select(*cols).where(Mishap.pk.in_(part))):  # type: ignore[union-attr]
             info[row[0]] = row
     return [
         Row(
             id=r[1], title=r[2], occurred_on=r[3], mishap_class=r[4], status=r[5], service=r[6],
             aircraft=", ".join(dict.fromkeys(types.get(pk, []))), fatalities=r[7],
+            derived_class=r[8], fiscal_year=r[9],
         )
         for pk in pks
         if (r := info.get(pk)) is not None
@@ -180,7 +211,10 @@ def get_case(*, session: Session, mishap_id: str) -> Case:
     return load_cases(session, [pk])[0]
 
 
-STATS_BY = ("year", "aircraft", "role", "category", "class", "phase", "service")
+STATS_BY = (
+    "year", "fy", "aircraft", "role", "category", "class", "phase", "service",
+    "hfacs-tier", "hfacs-category",
+)
 
 
 @dataclass(frozen=True)
@@ -190,9 +224,13 @@ class StatRow:
     aircraft: int | None  # aircraft counted, for --by aircraft|role
     fatalities: int  # sum over mishaps whose total is known
     fatalities_unknown: int  # mishaps whose total is unknown
+    derived: int | None = None  # for --by class: mishaps whose class is derived, not stated
 
     def as_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.derived is None:
+            del out["derived"]
+        return out
 
 
 @dataclass(frozen=True)
@@ -204,7 +242,11 @@ class Stats:
 
 
 def stats(*, session: Session, filters: Filters, by: str) -> Stats:
-    """Counts of mishaps and fatalities grouped by ``by``; unknown fatalities counted apart."""
+    """Counts of mishaps and fatalities grouped by ``by``; unknown fatalities counted apart.
+
+    ``class`` groups by the stated class, else the derived one, and counts the derived ones;
+    ``fy`` by US federal fiscal year (unknown when a partial date spans two).
+    """
     if by not in STATS_BY:
         raise MishapsError(f"cannot group by {by!r}; choose one of {', '.join(STATS_BY)}")
     matching = _select_pks(session, filters).subquery()
@@ -212,15 +254,22 @@ def stats(*, session: Session, filters: Filters, by: str) -> Stats:
     base = select(m).where(m.c.pk.in_(select(matching.c.pk))).subquery()
     fat = func.coalesce(func.sum(base.c.fatalities), 0)
     unknown = func.sum(case((base.c.fatalities.is_(None), 1), else_=0))
+    derived = func.sum(case((and_(base.c.mishap_class.is_(None), base.c.derived_class.isnot(None)), 1), else_=0))
+    t = session.execute(select(func.count(), fat, unknown, derived).select_from(base)).one()
+    total = StatRow("total", int(t[0]), None, int(t[1] or 0), int(t[2] or 0),
+                    int(t[3] or 0) if by == "class" else None)
+    if by.startswith("hfacs-"):
+        return _hfacs_stats(session, base, by, total)
     note = None
     aircraft_count: Any = literal(None)
+    extra: Any = literal(None)
     if by in ("aircraft", "role"):
         a = Aircraft.__table__  # type: ignore[attr-defined]
         col = a.c.type if by == "aircraft" else a.c.role
         pairs = select(a.c.mishap_pk, col.label("key"), func.count().label("n")).group_by(a.c.mishap_pk, col).subquery()
         key = pairs.c.key
         stmt = (
-            select(key, func.count(), func.sum(pairs.c.n), fat, unknown)
+            select(key, func.count(), func.sum(pairs.c.n), fat, unknown, extra)
             .select_from(base.join(pairs, pairs.c.mishap_pk == base.c.pk))
             .group_by(key)
         )
@@ -229,7 +278,7 @@ def stats(*, session: Session, filters: Filters, by: str) -> Stats:
         c = MishapCategory.__table__  # type: ignore[attr-defined]
         key = func.coalesce(c.c.code, "none")
         stmt = (
-            select(key, func.count(func.distinct(base.c.pk)), aircraft_count, fat, unknown)
+            select(key, func.count(func.distinct(base.c.pk)), aircraft_count, fat, unknown, extra)
             .select_from(base.outerjoin(c, c.c.mishap_pk == base.c.pk))
             .group_by(key)
         )
@@ -237,19 +286,62 @@ def stats(*, session: Session, filters: Filters, by: str) -> Stats:
     else:
         column = {
             "year": func.substr(base.c.date_start, 1, 4),
-            "class": func.coalesce(base.c.mishap_class, "unknown"),
+            "fy": func.coalesce(cast(base.c.fiscal_year, String), "unknown"),
+            "class": func.coalesce(base.c.effective_class, "unknown"),
             "phase": func.coalesce(base.c.refueling_phase, "unknown"),
             "service": base.c.service,
         }[by]
-        stmt = select(column, func.count(), aircraft_count, fat, unknown).select_from(base).group_by(column)
+        if by == "class":
+            extra = derived
+            note = "a class is the stated one, else the one derived from the thresholds in force on the date"
+        stmt = select(column, func.count(), aircraft_count, fat, unknown, extra).select_from(base).group_by(column)
     rows = [
-        StatRow(str(k), int(n), None if ac is None else int(ac), int(f or 0), int(u or 0))
-        for k, n, ac, f, u in session.execute(stmt)
+        StatRow(str(k), int(n), None if ac is None else int(ac), int(f or 0), int(u or 0),
+                int(d or 0) if by == "class" else None)
+        for k, n, ac, f, u, d in session.execute(stmt)
     ]
-    rows.sort(key=(lambda r: r.key) if by == "year" else (lambda r: (-r.mishaps, r.key)))
-    t = session.execute(select(func.count(), fat, unknown).select_from(base)).one()
-    total = StatRow("total", int(t[0]), None, int(t[1] or 0), int(t[2] or 0))
+    rows.sort(key=(lambda r: r.key) if by in ("year", "fy") else (lambda r: (-r.mishaps, r.key)))
     return Stats(by=by, rows=rows, total=total, note=note)
+
+
+def _hfacs_stats(session: Session, base: Any, by: str, total: StatRow) -> Stats:
+    """Group by HFACS tier or category through the taxonomy; a mishap counts once per group."""
+    from mishaps.taxonomy import hfacs, hfacs_document
+
+    entries = {h.code: h for h in hfacs()}
+    tiers = {t["code"]: t["name"] for t in hfacs_document()["tiers"]}
+    names = {h.code: h.title for h in hfacs() if h.code == h.category}
+
+    def group(code: str) -> str:
+        entry = entries.get(code)
+        if by == "hfacs-tier":
+            return entry.tier if entry else tiers.get(code[:1], "not in the HFACS 8.0 list")
+        if entry is None:
+            return "not in the HFACS 8.0 list"
+        return f"{entry.category} {names[entry.category]}"
+
+    fatalities = dict(session.execute(select(base.c.pk, base.c.fatalities)).all())
+    h = FindingHfacs.__table__  # type: ignore[attr-defined]
+    members: dict[str, set[int]] = {}
+    coded: set[int] = set()
+    for pk, code in session.execute(
+        select(h.c.mishap_pk, h.c.code).distinct().where(h.c.mishap_pk.in_(select(base.c.pk)))
+    ):
+        members.setdefault(group(code), set()).add(pk)
+        coded.add(pk)
+    if uncoded := set(fatalities) - coded:
+        members["none"] = uncoded
+    rows = [
+        StatRow(
+            key, len(pks), None,
+            sum(fatalities[p] or 0 for p in pks),
+            sum(1 for p in pks if fatalities[p] is None),
+        )
+        for key, pks in members.items()
+    ]
+    rows.sort(key=lambda r: (-r.mishaps, r.key))
+    what = "tiers" if by == "hfacs-tier" else "categories"
+    return Stats(by=by, rows=rows, total=total, note=f"a mishap with findings in several HFACS {what} counts once under each")
 
 
 def count_cases(session: Session) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, text
 from sqlmodel import Session
 
-from mishaps import mds
+from mishaps import classes, mds
 from mishaps.models import (
     Aircraft,
     Finding,
@@ -37,6 +37,8 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 def _mishap_row(case: Case) -> dict[str, Any]:
     start, end = date_period(case.occurred_on)
+    stated = case.mishap_class.value if case.mishap_class else None
+    derived = classes.derive(case).mishap_class
     return {
         "id": case.id,
         "title": case.title,
@@ -54,7 +56,10 @@ def _mishap_row(case: Case) -> dict[str, Any]:
         "refueling_method": case.refueling.method.value,
         "refueling_phase": case.refueling.phase.value,
         "damage_usd": case.damage_usd,
-        "mishap_class": case.mishap_class.value if case.mishap_class else None,
+        "mishap_class": stated,
+        "derived_class": derived,
+        "effective_class": stated or derived,
+        "fiscal_year": classes.fiscal_year(case.occurred_on),
         "fatalities": case.fatalities,
         "injuries": case.injuries,
         "summary": case.summary,

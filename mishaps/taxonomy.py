@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -9,6 +10,9 @@ from typing import Any
 import yaml
 
 from mishaps.config import data_dir
+
+# A code or the start of one: tier letter, category letter, up to three digits.
+HFACS_PREFIX = re.compile(r"[AOPS][A-Z]?\d{0,3}")
 
 
 @dataclass(frozen=True)
@@ -82,3 +86,12 @@ def cictt_name(code: str) -> str | None:
 
 def hfacs_title(code: str) -> str | None:
     return next((h.title for h in hfacs() if h.code == code), None)
+
+
+def hfacs_match_prefix(value: str) -> str:
+    """The code prefix a ``--hfacs`` value selects: a category code (PC100, AD000) stands for
+    the category's own code and all its nanocodes (PC1, AD); anything else is a prefix as given."""
+    value = value.strip().upper()
+    if any(h.code == value and h.category == value for h in hfacs()):
+        return value.rstrip("0")
+    return value

@@ -7,13 +7,17 @@ so a wrong edit of the data file fails here.
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
+import json
 from typing import Any
 
 import pytest
 
 from mishaps import classes
 from mishaps.schema import Case
+from tests.conftest import seed_cases
 
 
 def case(**over: Any) -> Case:
@@ -189,3 +193,147 @@ def test_the_era_table_is_data_with_sources() -> None:
     for older, newer in itertools.pairwise(eras):
         assert older.effective_to is not None and newer.effective_from is not None
         assert (newer.effective_from - older.effective_to).days == 1  # no gap, no overlap
+
+
+# The command line, on the seed cases and on synthetic ones.
+
+SHELL_77 = "2013-05-03-shell-77"  # 3 fatalities, aircraft destroyed, no class stated
+NORTH_ATLANTIC = "2022-10-15-kc-46a-f-15e-north-atlantic"  # $8,307,257.93, Oct 2022, none stated
+NOZZLE = "2022-11-07-kc-46a-f-22a-nozzle"  # $103,295.12, Nov 2022, Class C stated
+
+
+def list_rows(runner, *args: str) -> dict[str, dict[str, Any]]:
+    result = runner("list", *args, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return {r["id"]: r for r in json.loads(result.stdout)}
+
+
+def test_list_shows_stated_and_derived_classes_apart(runner, seeded_db) -> None:
+    rows = list_rows(runner)
+    assert {
+        k: rows[SHELL_77][k] for k in ("mishap_class", "derived_class", "class", "fiscal_year")
+    } == {
+        "mishap_class": None,
+        "derived_class": "A",
+        "class": "A (derived)",
+        "fiscal_year": 2013,
+    }
+    assert (
+        rows[NORTH_ATLANTIC]["class"] == "A (derived)"
+        and rows[NORTH_ATLANTIC]["fiscal_year"] == 2023
+    )
+    assert rows[NOZZLE]["class"] == "C" and rows[NOZZLE]["derived_class"] == "C"
+    table = runner("list", "--fy", "2023").stdout
+    assert table.splitlines()[0].split()[:4] == ["date", "FY", "id", "class"]
+    assert "A (derived)" in table
+
+
+def test_class_filter_uses_the_stated_class_else_the_derived_one(runner, seeded_db) -> None:
+    def class_a(c: dict[str, Any]) -> bool:  # the rules, on the seed files themselves
+        if c.get("mishap_class"):
+            return c["mishap_class"] == "A"
+        return (
+            (c.get("fatalities") or 0) > 0
+            or any(a.get("damage") == "destroyed" for a in c["aircraft"])
+            or (c.get("damage_usd") or 0) >= 2_500_000  # every seed damage figure is from FY2013 on
+        )
+
+    expected = {c["id"] for c in seed_cases() if class_a(c)}
+    assert {SHELL_77, NORTH_ATLANTIC} <= expected
+    assert set(list_rows(runner, "--class", "A")) == expected
+    assert set(list_rows(runner, "--class", "C")) == {NOZZLE}
+
+
+def test_fy_filter_and_stats_by_fy(runner, seeded_db) -> None:
+    in_fy2023 = {
+        c["id"]
+        for c in seed_cases()
+        if "2022-10-01" <= str(c["occurred_on"]) <= "2023-09-30"
+        and len(str(c["occurred_on"])) == 10
+    }
+    assert {NORTH_ATLANTIC, NOZZLE} <= in_fy2023
+    assert set(list_rows(runner, "--fy", "2023")) == in_fy2023
+    data = json.loads(runner("stats", "--by", "fy", "--format", "json").stdout)
+    by_fy = {r["key"]: r["mishaps"] for r in data["rows"]}
+    assert by_fy["2023"] == len(in_fy2023)
+    assert by_fy["unknown"] == 1  # "2002" spans FY2002 and FY2003
+    assert [r["key"] for r in data["rows"]][-1] == "unknown"
+
+
+def test_stats_by_class_counts_the_derived_ones(runner, seeded_db) -> None:
+    data = json.loads(runner("stats", "--by", "class", "--format", "json").stdout)
+    a = next(r for r in data["rows"] if r["key"] == "A")
+    assert a["mishaps"] == len(list_rows(runner, "--class", "A"))
+    stated_a = sum(1 for c in seed_cases() if c.get("mishap_class") == "A")
+    assert a["derived"] == a["mishaps"] - stated_a
+    assert "of which derived" in runner("stats", "--by", "class").stdout
+
+
+def test_show_says_where_the_class_comes_from(runner, seeded_db) -> None:
+    shell = runner("show", SHELL_77).stdout
+    assert "Fiscal year:          FY2013\n" in shell
+    assert (
+        "Mishap class:         A (derived): a fatality and a destroyed aircraft make Class A"
+        in shell
+    )
+    assert "Mishap class:         C (stated)\n" in runner("show", NOZZLE).stdout
+
+
+def test_export_csv_has_the_class_fields(runner, seeded_db) -> None:
+    rows = {
+        r["id"]: r for r in csv.DictReader(io.StringIO(runner("export", "--format", "csv").stdout))
+    }
+    assert (
+        rows[SHELL_77]["mishap_class"],
+        rows[SHELL_77]["derived_class"],
+        rows[SHELL_77]["class"],
+    ) == (
+        "",
+        "A",
+        "A (derived)",
+    )
+    assert rows[SHELL_77]["fiscal_year"] == "2013"
+
+
+def synthetic(**over: Any) -> dict[str, Any]:
+    return case(**over).to_document()
+
+
+def test_a_disagreeing_stated_class_is_a_warning_and_is_kept(runner, tmp_path) -> None:
+    doc = synthetic(
+        id="synthetic-disagree", occurred_on="2021-06-01", damage_usd=2_200_000, mishap_class="A"
+    )
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(doc))
+    result = runner("validate", path)
+    assert result.exit_code == 0
+    assert result.stdout == "OK: 1 case in 1 file are valid.\n"
+    assert result.stderr == (
+        f"Warning: {path}: synthetic-disagree: mishap_class: stated Class A disagrees with the derived"
+        " Class B ($2,200,000 of damage is at least the Class B floor of $600,000 in the FY2020 onward"
+        " table (in force on 2021-06-01)); the stated class is kept\n"
+    )
+    assert runner("init", "--empty").exit_code == 0
+    imported = runner("import", path)
+    assert imported.exit_code == 0 and imported.stderr.startswith("Warning: ")
+    assert list_rows(runner)["synthetic-disagree"]["class"] == "A"
+    assert set(list_rows(runner, "--class", "A")) == {"synthetic-disagree"}
+    shown = runner("show", "synthetic-disagree").stdout
+    assert (
+        "Mishap class:         A (stated); WARNING: stated Class A disagrees with the derived Class B"
+        in shown
+    )
+
+
+def test_unknown_class_is_never_e(runner, tmp_path) -> None:
+    path = tmp_path / "cases.json"
+    path.write_text(
+        json.dumps({"mishaps": [synthetic(id="no-damage", service="USN", fatalities=0)]})
+    )
+    assert runner("init", "--empty").exit_code == 0
+    assert runner("import", path).exit_code == 0
+    row = list_rows(runner)["no-damage"]
+    assert (row["mishap_class"], row["derived_class"], row["class"]) == (None, None, "unknown")
+    assert list_rows(runner, "--class", "E") == {}
+    data = json.loads(runner("stats", "--by", "class", "--format", "json").stdout)
+    assert [(r["key"], r["mishaps"]) for r in data["rows"]] == [("unknown", 1)]

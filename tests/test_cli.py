@@ -132,7 +132,8 @@ def test_limit(runner, seeded_db) -> None:
 
 
 def test_filters_are_spelled_the_same_on_every_query_command(runner) -> None:
-    options = ["--aircraft", "--role", "--cause", "--category", "--class", "--since", "--until",
+    options = ["--aircraft", "--role", "--cause", "--category", "--hfacs", "--class", "--fy",
+               "--since", "--until",
                "--service", "--method", "--phase", "--status", "--search", "--limit"]
     for command in ("list", "export", "stats"):
         help_text = runner(command, "--help").stdout
@@ -205,11 +206,14 @@ def test_stats_counts_unknown_fatalities_apart(runner, tmp_path) -> None:
     assert "KC-10A" in table and "cases with fatalities unknown" in table
 
 
-@pytest.mark.parametrize("by", ["year", "aircraft", "role", "category", "class", "phase", "service"])
+@pytest.mark.parametrize(
+    "by", ["year", "fy", "aircraft", "role", "category", "class", "phase", "service",
+           "hfacs-tier", "hfacs-category"],
+)
 def test_stats_every_grouping_adds_up(runner, seeded_db, by) -> None:
     data = json.loads(runner("stats", "--by", by, "--format", "json").stdout)
     assert data["total"]["mishaps"] == len(SEED_FILES)
-    if by in ("year", "class", "phase", "service"):  # each mishap in exactly one group
+    if by in ("year", "fy", "class", "phase", "service"):  # each mishap in exactly one group
         assert sum(r["mishaps"] for r in data["rows"]) == len(SEED_FILES)
         assert sum(r["fatalities"] for r in data["rows"]) == data["total"]["fatalities"]
 

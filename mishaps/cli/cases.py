@@ -68,9 +68,11 @@ def import_(
     Example: mishaps import new-cases.yaml --on-conflict replace
     """
     from mishaps.db import create_schema, has_schema
-    from mishaps.ingest import import_cases, load_files
+    from mishaps.ingest import class_warnings, import_cases, load_files
 
     loaded = load_files(files)
+    for warning in class_warnings(loaded):
+        err(f"Warning: {warning}")
     engine = open_db(ctx, create=True, seed=False)
     if not has_schema(engine):
         create_schema(engine)
@@ -90,11 +92,17 @@ def import_(
 def validate(files: FilesArg) -> None:
     """Check files in the interchange format; write nothing. Every problem is reported.
 
+    A stated class that the era thresholds contradict is a warning: the file stays valid.
+
     Example: mishaps validate seed_data/*.yaml
     """
     from mishaps.ingest import load_files
 
+    from mishaps.ingest import class_warnings
+
     loaded = load_files(files)
+    for warning in class_warnings(loaded):
+        err(f"Warning: {warning}")
     typer.echo(f"OK: {len(loaded)} case{'s' if len(loaded) != 1 else ''} in {len(files)} file{'s' if len(files) != 1 else ''} are valid.")
 
 
@@ -124,8 +132,13 @@ def export(
 
 
 LIST_COLUMNS = [
-    ("occurred_on", "date"), ("id", "id"), ("mishap_class", "class"), ("status", "status"),
-    ("aircraft", "aircraft"), ("fatalities", "fatal"), ("title", "title"),
+    ("occurred_on", "date"), ("fiscal_year", "FY"), ("id", "id"), ("class", "class"),
+    ("status", "status"), ("aircraft", "aircraft"), ("fatalities", "fatal"), ("title", "title"),
+]
+# mishap_class is the stated class, derived_class what the era rules give, class the label shown.
+LIST_CSV_COLUMNS = [
+    "occurred_on", "fiscal_year", "id", "mishap_class", "derived_class", "class", "status",
+    "aircraft", "fatalities", "title", "service",
 ]
 
 
@@ -149,7 +162,7 @@ def list_(
     if format is ListFormat.json:
         typer.echo(to_json(rows), nl=False)
     elif format is ListFormat.csv:
-        typer.echo(to_csv(rows, [k for k, _ in LIST_COLUMNS if k != "title"] + ["title", "service"]), nl=False)
+        typer.echo(to_csv(rows, LIST_CSV_COLUMNS), nl=False)
     elif rows:
         typer.echo(table(rows, LIST_COLUMNS), nl=False)
         err(f"{len(rows)} case{'s' if len(rows) != 1 else ''}")
@@ -186,7 +199,7 @@ def show(
 def stats(
     ctx: typer.Context,
     filters: Filters,
-    by: Annotated[str, typer.Option("--by", help="Group by year, aircraft, role, category, class, phase or service.")] = "year",
+    by: Annotated[str, typer.Option("--by", help="Group by year, fy (fiscal year), aircraft, role, category, class (stated, else derived), phase, service, hfacs-tier or hfacs-category.")] = "year",
     format: Annotated[ListFormat, typer.Option("--format", "-f", help="table for people; json or csv for pipes.")] = ListFormat.table,
 ) -> None:
     """Count mishaps and fatalities by a field; unknown fatalities are counted apart, never as 0.
@@ -203,9 +216,11 @@ def stats(
     with session_scope(open_db(ctx)) as session:
         result = compute(session=session, filters=filters, by=by)
     rows = [r.as_dict() for r in result.rows]
-    columns = [("key", by), ("mishaps", "mishaps")]
+    columns = [("key", {"fy": "fiscal year"}.get(by, by)), ("mishaps", "mishaps")]
     if by in ("aircraft", "role"):
         columns.append(("aircraft", "aircraft"))
+    if by == "class":
+        columns.append(("derived", "of which derived"))
     columns += [("fatalities", "fatalities (known)"), ("fatalities_unknown", "cases with fatalities unknown")]
     if format is ListFormat.json:
         typer.echo(to_json({"by": by, "rows": rows, "total": result.total.as_dict(), "note": result.note}), nl=False)

@@ -132,8 +132,15 @@ FILTER_OPTIONS: list[tuple[str, Any]] = [
     ("category", Annotated[str | None, typer.Option(
         help="CICTT occurrence category code or prefix (SCF matches SCF-NP and SCF-PP).",
         rich_help_panel=PANEL, metavar="CODE")]),
+    ("hfacs", Annotated[str | None, typer.Option(
+        help="DoD HFACS code or prefix in a finding (PC1 matches PC101..; a category such as"
+        " PC100 matches its nanocodes).", rich_help_panel=PANEL, metavar="CODE")]),
     ("mishap_class", Annotated[MishapClass | None, typer.Option(
-        "--class", help="DoD mishap class.", rich_help_panel=PANEL)]),
+        "--class", help="DoD mishap class: the stated one, else the one derived from damage,"
+        " fatalities and the thresholds in force on the date.", rich_help_panel=PANEL)]),
+    ("fiscal_year", Annotated[int | None, typer.Option(
+        "--fy", help="US federal fiscal year: --fy 2023 is 1 Oct 2022 to 30 Sep 2023. A partial"
+        " date that spans two fiscal years matches neither.", rich_help_panel=PANEL, metavar="YEAR")]),
     ("since", Annotated[str | None, typer.Option(
         help="On or after this date (YYYY-MM-DD, YYYY-MM or YYYY).", rich_help_panel=PANEL, metavar="DATE")]),
     ("until", Annotated[str | None, typer.Option(
@@ -183,5 +190,14 @@ def make_filters(values: dict[str, Any]) -> Filters:
                 date_period(values[name])
             except ValueError as exc:
                 raise typer.BadParameter(str(exc), param_hint=f"--{name}") from None
+    if values.get("hfacs") is not None:
+        from mishaps.taxonomy import HFACS_PREFIX
+
+        values["hfacs"] = values["hfacs"].strip().upper()
+        if not HFACS_PREFIX.fullmatch(values["hfacs"]):
+            raise typer.BadParameter(
+                f"{values['hfacs']!r} is not a DoD HFACS code or prefix such as AE1, PC102 or SP",
+                param_hint="--hfacs",
+            )
     clean = {k: (v.value if isinstance(v, Enum) else v) for k, v in values.items()}
     return Filters(**clean)
