@@ -309,9 +309,9 @@ def test_a_disagreeing_stated_class_is_a_warning_and_is_kept(runner, tmp_path) -
     assert result.exit_code == 0
     assert result.stdout == "OK: 1 case in 1 file are valid.\n"
     assert result.stderr == (
-        f"Warning: {path}: synthetic-disagree: mishap_class: stated Class A disagrees with the derived"
-        " Class B ($2,200,000 of damage is at least the Class B floor of $600,000 in the FY2020 onward"
-        " table (in force on 2021-06-01)); the stated class is kept\n"
+        f"Warning: {path}: synthetic-disagree: mishap_class: stated Class A disagrees with the"
+        " derived Class B ($2,200,000 of damage is at least the Class B floor of $600,000 in the"
+        " FY2020 onward table (in force on 2021-06-01)); the stated class is kept\n"
     )
     assert runner("init", "--empty").exit_code == 0
     imported = runner("import", path)
@@ -320,8 +320,8 @@ def test_a_disagreeing_stated_class_is_a_warning_and_is_kept(runner, tmp_path) -
     assert set(list_rows(runner, "--class", "A")) == {"synthetic-disagree"}
     shown = runner("show", "synthetic-disagree").stdout
     assert (
-        "Mishap class:         A (stated); WARNING: stated Class A disagrees with the derived Class B"
-        in shown
+        "Mishap class:         A (stated); WARNING: stated Class A disagrees with the derived"
+        " Class B" in shown
     )
 
 
