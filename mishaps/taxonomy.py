@@ -95,3 +95,24 @@ def hfacs_match_prefix(value: str) -> str:
     if any(h.code == value and h.category == value for h in hfacs()):
         return value.rstrip("0")
     return value
+
+
+def _matches(search: str | None, *texts: str | None) -> bool:
+    if search is None:
+        return True
+    needle = search.casefold()
+    return any(needle in t.casefold() for t in texts if t)
+
+
+def find_cictt(search: str | None = None) -> list[CicttCategory]:
+    """CICTT categories whose code, name or definition contains ``search`` (any case)."""
+    return [c for c in cictt() if _matches(search, c.code, c.name, c.definition)]
+
+
+def find_hfacs(search: str | None = None) -> list[HfacsCode]:
+    """HFACS entries whose code, title, category or tier contains ``search`` (any case)."""
+    categories = {h.code: h.title for h in hfacs() if h.code == h.category}
+    return [
+        h for h in hfacs()
+        if _matches(search, h.code, h.title, h.category, categories.get(h.category), h.tier)
+    ]

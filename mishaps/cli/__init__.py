@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from mishaps.cli import cases, report
+from mishaps.cli import cases, report, taxonomy
 from mishaps.cli.common import State
 
 app = typer.Typer(
@@ -55,6 +55,7 @@ def root(
 
 cases.register(app)
 report.register(app)
+taxonomy.register(app)
 
 
 def main() -> None:
