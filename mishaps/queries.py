@@ -344,6 +344,20 @@ def _hfacs_stats(session: Session, base: Any, by: str, total: StatRow) -> Stats:
     return Stats(by=by, rows=rows, total=total, note=f"a mishap with findings in several HFACS {what} counts once under each")
 
 
+def with_aircraft(*, session: Session, filters: Filters, aircraft: str) -> list[tuple[str, int | None, str, str]]:
+    """(id, fiscal year, first day, last day) of the mishaps matching ``filters`` that involve
+    ``aircraft``. With --role and no --aircraft, role and type must hold for the same aircraft."""
+    from dataclasses import replace
+
+    if filters.aircraft is None:
+        conds = mishap_conditions(session, replace(filters, aircraft=aircraft))
+    else:
+        conds = mishap_conditions(session, filters)
+        conds.append(Mishap.pk.in_(select(Aircraft.mishap_pk).where(_aircraft_condition(aircraft))))  # type: ignore[union-attr]
+    stmt = select(Mishap.id, Mishap.fiscal_year, Mishap.date_start, Mishap.date_end).where(*conds)
+    return [(r[0], r[1], r[2], r[3]) for r in session.execute(stmt)]
+
+
 def count_cases(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(Mishap)).scalar_one())
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from mishaps.cli import cases, report, taxonomy
+from mishaps.cli import cases, rates, report, taxonomy
 from mishaps.cli.common import State
 
 app = typer.Typer(
@@ -56,6 +56,7 @@ def root(
 cases.register(app)
 report.register(app)
 taxonomy.register(app)
+rates.register(app)
 
 
 def main() -> None:
