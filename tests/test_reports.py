@@ -269,3 +269,30 @@ def test_attachment_is_the_interchange_format(report, seeded_db) -> None:
     path = report("brief", SHELL_77, "--pdf-variant", "pdf/a-3b")
     doc = json.loads(PdfReader(io.BytesIO(path.read_bytes())).attachments["mishaps.json"][0])
     assert [c["id"] for c in doc["mishaps"]] == [SHELL_77]
+
+
+def test_reports_show_derived_classes_fiscal_years_and_named_codes(seeded_db) -> None:
+    """Shell 77 states no class: its class A is derived (a fatality, a destroyed aircraft)."""
+    from datetime import UTC, datetime
+
+    from mishaps.filters import Filters
+    from mishaps.reports.context import Marking, build_brief, build_summary
+    from mishaps.reports.render import render_html
+    from mishaps.schema import Case
+
+    cases = [Case.model_validate(_doc(c)) for c in seed_cases()]
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    summary = render_html("summary.html", build_summary(
+        cases, filters=Filters(fiscal_year=2013), marking=Marking("CUI"), generated_at=when, version="test"))
+    assert "Case 2013-05-03-shell-77 · FY2013 · USAF · class A (derived)" in " ".join(summary.split())
+    assert "Fiscal year</th><td>FY2013" in summary  # the query, in words
+    shell = next(c for c in cases if c.id == SHELL_77)
+    coded = shell.model_copy(update={"findings": [
+        shell.findings[0].model_copy(update={"hfacs": ["PC102", "AE104"]}),
+    ]})
+    brief = " ".join(render_html(
+        "brief.html", build_brief(coded, marking=Marking("CUI"), generated_at=when, version="test")
+    ).split())
+    assert "2013-05-03 (FY2013) · USAF · class A (derived)" in brief
+    assert "PC102</td><td>Fixation (Channelized Attention)" in brief
+    assert "LOC-I</td><td>Loss of control – inflight" in brief

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from mishaps import classes
 from mishaps.config import data_dir
 from mishaps.errors import ReportError
 from mishaps.filters import Filters
@@ -152,22 +153,12 @@ NOTICES = {
 
 
 def class_label(case: Case) -> str:
-    """The class as stated, or derived where the domain rules can derive it."""
-    try:
-        from mishaps import classes
-    except ImportError:  # derivation not available: show what the case states
-        return case.mishap_class.value if case.mishap_class else UNKNOWN
-    label: str = classes.class_label(case)  # type: ignore[attr-defined]
-    return label
+    """The class as stated (``A``), or derived by the era rules (``A (derived)``), or unknown."""
+    return classes.class_label(case)
 
 
 def fiscal_year(case: Case) -> str:
-    try:
-        from mishaps import classes
-    except ImportError:
-        return UNKNOWN
-    fy = classes.fiscal_year(case.occurred_on)  # type: ignore[attr-defined]
-    return f"FY{fy}" if fy is not None else UNKNOWN
+    return classes.fiscal_year_label(classes.fiscal_year(case.occurred_on))
 
 
 def case_view(case: Case, *, source_numbers: Mapping[str, int] | None = None) -> CaseView:
