@@ -135,25 +135,36 @@ def _by_damage(era: Era, damage: float, service: str) -> tuple[str | None, str]:
 
 def derive(case: Case) -> Derivation:
     """The class the era rules give ``case`` from its damage, fatalities and aircraft."""
-    start, end = date_period(case.occurred_on)
+    return derive_from(
+        occurred_on=case.occurred_on,
+        damage_usd=case.damage_usd,
+        service=case.service,
+        fatal=(case.fatalities or 0) > 0 or any((a.fatalities or 0) > 0 for a in case.aircraft),
+        destroyed=any(a.damage == Damage.destroyed for a in case.aircraft),
+    )
+
+
+def derive_from(
+    *, occurred_on: str, damage_usd: float | None, service: str, fatal: bool, destroyed: bool
+) -> Derivation:
+    """``derive`` on the facts it uses, for callers that hold rows rather than a ``Case``."""
+    start, end = date_period(occurred_on)
     touched = _eras_between(start, end)
     era_name = touched[0].name if len(touched) == 1 else None
-    fatal = (case.fatalities or 0) > 0 or any((a.fatalities or 0) > 0 for a in case.aircraft)
-    destroyed = any(a.damage == Damage.destroyed for a in case.aircraft)
     if fatal or destroyed:
         why = " and ".join(
             x for x, on in (("a fatality", fatal), ("a destroyed aircraft", destroyed)) if on
         )
         verb = "make" if fatal and destroyed else "makes"
         return Derivation("A", era_name, f"{why} {verb} Class A in every era")
-    if case.damage_usd is None:
+    if damage_usd is None:
         return Derivation(
             None, era_name, "no damage figure, no fatality and no destroyed aircraft: class unknown"
         )
-    results = [(e, *_by_damage(e, case.damage_usd, case.service)) for e in touched]
+    results = [(e, *_by_damage(e, damage_usd, service)) for e in touched]
     if len(results) == 1:
         e, mishap_class, reason = results[0]
-        return Derivation(mishap_class, e.name, f"{reason} (in force on {case.occurred_on})")
+        return Derivation(mishap_class, e.name, f"{reason} (in force on {occurred_on})")
     given = {c for _, c, _ in results}
     names = " and ".join(f"{e.name} ({c or UNKNOWN})" for e, c, _ in results)
     if len(given) == 1 and None not in given:
@@ -161,14 +172,14 @@ def derive(case: Case) -> Derivation:
         return Derivation(
             mishap_class,
             None,
-            f"{case.occurred_on} spans the {names} tables, which agree for"
-            f" {_money(case.damage_usd)} of damage",
+            f"{occurred_on} spans the {names} tables, which agree for"
+            f" {_money(damage_usd)} of damage",
         )
     return Derivation(
         None,
         None,
-        f"{case.occurred_on} spans the {names} tables, which disagree for"
-        f" {_money(case.damage_usd)} of damage: class unknown",
+        f"{occurred_on} spans the {names} tables, which disagree for"
+        f" {_money(damage_usd)} of damage: class unknown",
     )
 
 

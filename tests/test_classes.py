@@ -337,3 +337,23 @@ def test_unknown_class_is_never_e(runner, tmp_path) -> None:
     assert list_rows(runner, "--class", "E") == {}
     data = json.loads(runner("stats", "--by", "class", "--format", "json").stdout)
     assert [(r["key"], r["mishaps"]) for r in data["rows"]] == [("unknown", 1)]
+
+
+def test_refresh_derived_refills_the_columns_from_the_stored_facts(runner, engine) -> None:
+    from sqlalchemy import text
+
+    from mishaps.db import session_scope
+    from mishaps.store import refresh_derived
+
+    before = runner("list", "--format", "json").stdout
+    with session_scope(engine) as session:
+        assert refresh_derived(session) == 0  # stored values are already right
+        session.execute(
+            text(
+                "UPDATE mishap SET derived_class = NULL, effective_class = 'E', fiscal_year = NULL"
+            )
+        )
+    assert runner("list", "--format", "json").stdout != before
+    with session_scope(engine) as session:
+        assert refresh_derived(session) == len(seed_cases())
+    assert runner("list", "--format", "json").stdout == before
