@@ -133,7 +133,8 @@ def case_text(case: Case) -> str:
     line("Mishap class", class_text(case))
     line("Fatalities", case.fatalities)
     line("Injuries", case.injuries)
-    line("Occurrence categories", ", ".join(_named(c, cictt_name(c)) for c in case.occurrence_categories) or None)
+    categories = [_named(c, cictt_name(c)) for c in case.occurrence_categories]
+    line("Occurrence categories", ", ".join(categories) or None)
     out.append("")
     out.append("Aircraft:")
     for a in case.aircraft:

@@ -254,7 +254,8 @@ def stats(*, session: Session, filters: Filters, by: str) -> Stats:
     base = select(m).where(m.c.pk.in_(select(matching.c.pk))).subquery()
     fat = func.coalesce(func.sum(base.c.fatalities), 0)
     unknown = func.sum(case((base.c.fatalities.is_(None), 1), else_=0))
-    derived = func.sum(case((and_(base.c.mishap_class.is_(None), base.c.derived_class.isnot(None)), 1), else_=0))
+    is_derived = and_(base.c.mishap_class.is_(None), base.c.derived_class.isnot(None))
+    derived = func.sum(case((is_derived, 1), else_=0))
     t = session.execute(select(func.count(), fat, unknown, derived).select_from(base)).one()
     total = StatRow("total", int(t[0]), None, int(t[1] or 0), int(t[2] or 0),
                     int(t[3] or 0) if by == "class" else None)
@@ -293,8 +294,15 @@ def stats(*, session: Session, filters: Filters, by: str) -> Stats:
         }[by]
         if by == "class":
             extra = derived
-            note = "a class is the stated one, else the one derived from the thresholds in force on the date"
-        stmt = select(column, func.count(), aircraft_count, fat, unknown, extra).select_from(base).group_by(column)
+            note = (
+                "a class is the stated one, else the one derived from the thresholds in force"
+                " on the date"
+            )
+        stmt = (
+            select(column, func.count(), aircraft_count, fat, unknown, extra)
+            .select_from(base)
+            .group_by(column)
+        )
     rows = [
         StatRow(str(k), int(n), None if ac is None else int(ac), int(f or 0), int(u or 0),
                 int(d or 0) if by == "class" else None)
@@ -341,10 +349,13 @@ def _hfacs_stats(session: Session, base: Any, by: str, total: StatRow) -> Stats:
     ]
     rows.sort(key=lambda r: (-r.mishaps, r.key))
     what = "tiers" if by == "hfacs-tier" else "categories"
-    return Stats(by=by, rows=rows, total=total, note=f"a mishap with findings in several HFACS {what} counts once under each")
+    note = f"a mishap with findings in several HFACS {what} counts once under each"
+    return Stats(by=by, rows=rows, total=total, note=note)
 
 
-def with_aircraft(*, session: Session, filters: Filters, aircraft: str) -> list[tuple[str, int | None, str, str]]:
+def with_aircraft(
+    *, session: Session, filters: Filters, aircraft: str
+) -> list[tuple[str, int | None, str, str]]:
     """(id, fiscal year, first day, last day) of the mishaps matching ``filters`` that involve
     ``aircraft``. With --role and no --aircraft, role and type must hold for the same aircraft."""
     from dataclasses import replace

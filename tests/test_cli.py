@@ -135,7 +135,7 @@ def test_filters_are_spelled_the_same_on_every_query_command(runner) -> None:
     options = ["--aircraft", "--role", "--cause", "--category", "--hfacs", "--class", "--fy",
                "--since", "--until",
                "--service", "--method", "--phase", "--status", "--search", "--limit"]
-    for command in ("list", "export", "stats"):
+    for command in ("list", "export", "stats", "rates"):
         help_text = runner(command, "--help").stdout
         for option in options:
             assert option in help_text, (command, option)

@@ -96,9 +96,7 @@ def validate(files: FilesArg) -> None:
 
     Example: mishaps validate seed_data/*.yaml
     """
-    from mishaps.ingest import load_files
-
-    from mishaps.ingest import class_warnings
+    from mishaps.ingest import class_warnings, load_files
 
     loaded = load_files(files)
     for warning in class_warnings(loaded):
@@ -199,7 +197,9 @@ def show(
 def stats(
     ctx: typer.Context,
     filters: Filters,
-    by: Annotated[str, typer.Option("--by", help="Group by year, fy (fiscal year), aircraft, role, category, class (stated, else derived), phase, service, hfacs-tier or hfacs-category.")] = "year",
+    by: Annotated[str, typer.Option("--by", help=(
+        "Group by year, fy (fiscal year), aircraft, role, category, class (stated, else"
+        " derived), phase, service, hfacs-tier or hfacs-category."))] = "year",
     format: Annotated[ListFormat, typer.Option("--format", "-f", help="table for people; json or csv for pipes.")] = ListFormat.table,
 ) -> None:
     """Count mishaps and fatalities by a field; unknown fatalities are counted apart, never as 0.

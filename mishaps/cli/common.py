@@ -140,7 +140,8 @@ FILTER_OPTIONS: list[tuple[str, Any]] = [
         " fatalities and the thresholds in force on the date.", rich_help_panel=PANEL)]),
     ("fiscal_year", Annotated[int | None, typer.Option(
         "--fy", help="US federal fiscal year: --fy 2023 is 1 Oct 2022 to 30 Sep 2023. A partial"
-        " date that spans two fiscal years matches neither.", rich_help_panel=PANEL, metavar="YEAR")]),
+        " date that spans two fiscal years matches neither.",
+        rich_help_panel=PANEL, metavar="YEAR")]),
     ("since", Annotated[str | None, typer.Option(
         help="On or after this date (YYYY-MM-DD, YYYY-MM or YYYY).", rich_help_panel=PANEL, metavar="DATE")]),
     ("until", Annotated[str | None, typer.Option(
