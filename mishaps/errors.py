@@ -54,3 +54,7 @@ class InvalidInput(MishapsError):
 
 class Conflict(MishapsError):
     pass
+
+
+class Cancelled(MishapsError):
+    """The user did not confirm a destructive command (or could not be asked)."""

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from mishaps import store
 from mishaps.db import write_session
-from mishaps.errors import Conflict, InvalidInput, Problem
+from mishaps.errors import Conflict, InvalidInput, NotFound, Problem
 from mishaps.files import Record, read_records
 from mishaps.schema import Case, validate_case
 from mishaps.vocab import OnConflict
@@ -118,3 +118,15 @@ def import_cases(
         for file, entries in by_file.items():
             store.record_revisions(session, entries, command=command, file=file)
     return result
+
+
+def delete_cases(engine: Engine, ids: Sequence[str], *, command: str = "delete") -> list[str]:
+    """Delete cases in one transaction, recording a ``delete`` revision each; history stays."""
+    with write_session(engine) as session:
+        found = store.pks_by_id(session, list(ids))
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise NotFound(f"no mishap with id {missing[0]!r} (list them with: mishaps list); nothing deleted")
+        store.delete_by_pk(session, [found[i] for i in ids])
+        store.record_revisions(session, [(i, "delete", None) for i in ids], command=command)
+    return list(ids)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from mishaps.cli import cases, rates, report, taxonomy
+from mishaps.cli import backup, cases, history, rates, report, taxonomy
 from mishaps.cli.common import State
 
 app = typer.Typer(
@@ -57,6 +57,8 @@ cases.register(app)
 report.register(app)
 taxonomy.register(app)
 rates.register(app)
+history.register(app)
+backup.register(app)
 
 
 def main() -> None:

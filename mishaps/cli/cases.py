@@ -173,18 +173,29 @@ def show(
     ctx: typer.Context,
     mishap_id: Annotated[str, typer.Argument(metavar="ID", help="The case id, as `mishaps list` shows it.")],
     format: Annotated[ShowFormat, typer.Option("--format", "-f", help="text for people; json or yaml in the interchange format.")] = ShowFormat.text,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help="Show the case as it stood then, from its history: a date (its end, UTC) or a timestamp such as 2026-03-13T10:00:00Z.")] = None,
 ) -> None:
-    """Show one whole case.
+    """Show one whole case, as it is now or as it stood at a past date.
 
-    Example: mishaps show 2013-05-03-shell-77
+    Example: mishaps show 2026-03-12-kc-135-western-iraq --as-of 2026-03-13
     """
     from mishaps.db import session_scope
     from mishaps.files import dump_json, dump_yaml
+    from mishaps.history import case_as_of, parse_moment
     from mishaps.output import case_text
     from mishaps.queries import get_case
 
+    moment = None
+    if as_of is not None:
+        try:
+            moment = parse_moment(as_of)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--as-of") from None
     with session_scope(open_db(ctx)) as session:
-        case = get_case(session=session, mishap_id=mishap_id)
+        if moment is None:
+            case = get_case(session=session, mishap_id=mishap_id)
+        else:
+            case = case_as_of(session=session, mishap_id=mishap_id, moment=moment)
     if format is ShowFormat.text:
         typer.echo(case_text(case), nl=False)
     else:

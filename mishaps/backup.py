@@ -1,0 +1,407 @@
+"""Backups and restores: a consistent copy while others use the database, brought back whole.
+
+Two kinds of backup file:
+
+- **SQLite** (for an SQLite database): a copy made with SQLite's online backup API in one step,
+  so it is one consistent snapshot even while other processes write (WAL readers never block
+  writers). Restoring copies it back through the same API, inside one write transaction of the
+  target database: other connections see the old database or the new one, never a mixture.
+- **Logical** (for any other backend, or on request): a JSON file holding every case in the
+  interchange format and every revision. It is read and written through SQLAlchemy only, so it
+  works on any backend; restoring it validates every case as an import does.
+
+Backups are written to a temporary file beside the target and renamed into place, so a failed
+backup never leaves a partial file under the requested name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, delete, func, insert, select, text
+from sqlmodel import Session, col
+
+from mishaps import store
+from mishaps.db import BUSY_TIMEOUT_MS, create_schema, is_sqlite, write_session
+from mishaps.errors import DatabaseError, InvalidInput, MishapsError, Problem
+from mishaps.files import atomic_write, dump_json
+from mishaps.models import Mishap, Revision
+from mishaps.schema import validate_case
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+LOGICAL_FORMAT = "mishaps-backup"
+LOGICAL_VERSION = 1
+ACTIONS = ("insert", "replace", "delete")
+
+
+@dataclass(frozen=True)
+class Contents:
+    cases: int
+    revisions: int
+
+    def __str__(self) -> str:
+        return f"{_plural(self.cases, 'case')} and {_plural(self.revisions, 'revision')}"
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    kind: str  # sqlite | logical
+    contents: Contents
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    kind: str
+    restored: Contents
+    replaced: Contents
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def contents(session: Session) -> Contents:
+    cases = session.execute(select(func.count()).select_from(Mishap)).scalar_one()
+    revisions = session.execute(select(func.count()).select_from(Revision)).scalar_one()
+    return Contents(cases, revisions)
+
+
+def _sqlite_file(engine: Engine) -> Path | None:
+    return (
+        Path(engine.url.database).resolve() if is_sqlite(engine) and engine.url.database else None
+    )
+
+
+# --- backup -----------------------------------------------------------------------------------
+
+
+def backup(
+    engine: Engine, dest: Path, *, force: bool = False, logical: bool = False
+) -> BackupResult:
+    """Write a backup of the database to ``dest``: an SQLite copy, or a logical JSON export
+    when the database is not SQLite or ``logical`` is asked for."""
+    dest = Path(dest)
+    if dest.is_dir():
+        raise MishapsError(f"{dest} is a directory; name the backup file")
+    if dest.exists() and not force:
+        raise MishapsError(
+            f"{dest} already exists; choose another name or pass --force to overwrite it"
+        )
+    source = _sqlite_file(engine)
+    if source is not None and dest.resolve() == source:
+        raise MishapsError(f"{dest} is the database itself; choose another file")
+    if source is None or logical:
+        with Session(engine) as session:
+            data = logical_document(session)
+        atomic_write(dest, dump_json(data).encode("utf-8"))
+        return BackupResult(dest, "logical", Contents(len(data["mishaps"]), len(data["revisions"])))
+    with _temporary_beside(dest) as tmp:
+        src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            dst = sqlite3.connect(tmp)
+            try:
+                _copy(src, dst)
+                # A backup is one self-contained file: no -wal beside it to lose in a copy.
+                dst.execute("PRAGMA journal_mode=DELETE")
+                found = _check_mishaps_db(dst, str(dest))
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        os.chmod(tmp, source.stat().st_mode & 0o777)  # as readable as the database, no more
+        os.replace(tmp, dest)
+    return BackupResult(dest, "sqlite", found)
+
+
+def logical_document(session: Session) -> dict[str, Any]:
+    """Every case (interchange format) and every revision, through SQLAlchemy only."""
+    pks = list(session.execute(select(col(Mishap.pk)).order_by(Mishap.id)).scalars())
+    cases = store.load_cases(session, pks)
+    revisions = [
+        {
+            "seq": r.seq,
+            "mishap_id": r.mishap_id,
+            "action": r.action,
+            "at": r.at,
+            "command": r.command,
+            "file": r.file,
+            "document": json.loads(r.document) if r.document is not None else None,
+        }
+        for r in session.execute(select(Revision).order_by(col(Revision.seq))).scalars()
+    ]
+    return {
+        "format": LOGICAL_FORMAT,
+        "version": LOGICAL_VERSION,
+        "made_at": store.now_utc(),
+        "mishaps": [c.to_document() for c in cases],
+        "revisions": revisions,
+    }
+
+
+@contextmanager
+def _temporary_beside(dest: Path) -> Iterator[str]:
+    directory = dest.parent if str(dest.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=directory)
+    except OSError as exc:
+        raise MishapsError(f"cannot write {dest}: {exc.strerror}") from None
+    os.close(fd)
+    try:
+        yield tmp
+    except OSError as exc:
+        raise MishapsError(f"cannot write {dest}: {exc.strerror}") from None
+    finally:
+        for leftover in (tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm"):
+            Path(leftover).unlink(missing_ok=True)
+
+
+def _copy(src: sqlite3.Connection, dst: sqlite3.Connection) -> None:
+    """The whole database in one backup step (one snapshot), waiting a bounded time for locks."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+
+    def progress(status: int, _remaining: int, _total: int) -> None:
+        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and time.monotonic() > deadline:
+            raise DatabaseError(
+                f"the database is busy (another process held it for over"
+                f" {BUSY_TIMEOUT_MS // 1000} s); nothing was copied, try again"
+            )
+
+    try:
+        src.backup(dst, pages=-1, progress=progress)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"the copy failed: {exc}") from None
+
+
+def _check_mishaps_db(conn: sqlite3.Connection, name: str) -> Contents:
+    """Raise unless ``conn`` holds an intact mishaps database; return what it holds."""
+    try:
+        status = conn.execute("PRAGMA quick_check").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{name} is not a usable SQLite database: {exc}") from None
+    if status != "ok":
+        raise DatabaseError(f"{name} is damaged (integrity check: {status})")
+    missing = {"mishap", "revision"} - tables
+    if missing:
+        raise DatabaseError(
+            f"{name} is an SQLite database but not a mishaps database"
+            f" (no table {sorted(missing)[0]!r})"
+        )
+    cases = conn.execute("SELECT count(*) FROM mishap").fetchone()[0]
+    revisions = conn.execute("SELECT count(*) FROM revision").fetchone()[0]
+    return Contents(cases, revisions)
+
+
+# --- restore ----------------------------------------------------------------------------------
+
+
+def backup_kind(path: Path) -> str:
+    """``sqlite`` or ``logical``, from the file's first bytes; anything else is refused."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except IsADirectoryError:
+        raise MishapsError(f"{path} is a directory, not a backup file") from None
+    except OSError as exc:
+        raise MishapsError(f"cannot read {path}: {exc.strerror}") from None
+    if head == SQLITE_MAGIC:
+        return "sqlite"
+    if head.lstrip()[:1] == b"{":
+        return "logical"
+    raise MishapsError(
+        f"{path} is not a mishaps backup (neither an SQLite database nor a JSON export)"
+    )
+
+
+def inspect_backup(path: Path) -> Contents:
+    """Check a backup file without changing anything; return what it holds."""
+    if backup_kind(path) == "sqlite":
+        conn = _open_readonly(path)
+        try:
+            return _check_mishaps_db(conn, str(path))
+        finally:
+            conn.close()
+    cases, revisions = _read_logical(path)
+    return Contents(len(cases), len(revisions))
+
+
+def restore(engine: Engine, path: Path) -> RestoreResult:
+    """Replace everything in the database with the backup's contents, in one transaction."""
+    path = Path(path)
+    kind = backup_kind(path)
+    target = _sqlite_file(engine)
+    if target is not None and target.exists() and path.resolve() == target:
+        raise MishapsError(f"{path} is the database itself")
+    if kind == "sqlite" and target is not None:
+        return _restore_sqlite(engine, target, path)
+    if kind == "sqlite":  # an SQLite backup into another backend: read it through SQLAlchemy
+        source = create_engine("sqlite://", creator=lambda: _open_readonly(path))
+        try:
+            with Session(source) as session:
+                data = logical_document(session)
+        finally:
+            source.dispose()
+        cases, revisions = _validate_logical(data, str(path))
+    else:
+        cases, revisions = _read_logical(path)
+    return _restore_rows(engine, cases, revisions)
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is not a usable SQLite database: {exc}") from None
+    return conn
+
+
+def _restore_sqlite(engine: Engine, target: Path, path: Path) -> RestoreResult:
+    src = _open_readonly(path)
+    try:
+        restored = _check_mishaps_db(src, str(path))
+        engine.dispose()  # our own pooled connections must not hold the file during the copy
+        with Session(engine) as session:
+            replaced = contents(session) if _has_tables(session) else Contents(0, 0)
+        engine.dispose()
+        dst = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            _copy(src, dst)  # one write transaction on the target: all of it or none
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return RestoreResult("sqlite", restored, replaced)
+
+
+def _has_tables(session: Session) -> bool:
+    from sqlalchemy import inspect
+
+    names = set(inspect(session.get_bind()).get_table_names())
+    return {"mishap", "revision"} <= names
+
+
+def _read_logical(path: Path) -> tuple[list[Any], list[dict[str, Any]]]:
+    try:
+        data = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MishapsError(f"{path} is not a mishaps backup: {exc}") from None
+    except OSError as exc:
+        raise MishapsError(f"cannot read {path}: {exc.strerror}") from None
+    return _validate_logical(data, str(path))
+
+
+def _validate_logical(data: Any, name: str) -> tuple[list[Any], list[dict[str, Any]]]:
+    if not isinstance(data, dict) or data.get("format") != LOGICAL_FORMAT:
+        raise MishapsError(f'{name} is not a mishaps backup (no "format": "{LOGICAL_FORMAT}")')
+    if data.get("version") != LOGICAL_VERSION:
+        raise MishapsError(
+            f"{name} is a backup of version {data.get('version')!r};"
+            f" this mishaps reads version {LOGICAL_VERSION}"
+        )
+    if not isinstance(data.get("mishaps"), list) or not isinstance(data.get("revisions"), list):
+        raise MishapsError(
+            f"{name} is not a mishaps backup: 'mishaps' and 'revisions' must be lists"
+        )
+    problems: list[Problem] = []
+    cases = []
+    seen: set[str] = set()
+    for i, doc in enumerate(data["mishaps"]):
+        case, issues = validate_case(doc)
+        label = (
+            doc.get("id")
+            if isinstance(doc, dict) and isinstance(doc.get("id"), str)
+            else f"case {i + 1}"
+        )
+        problems += [Problem(name, msg, None, label, _path(p)) for p, msg in issues]
+        if case is not None:
+            if case.id in seen:
+                problems.append(Problem(name, "duplicate id", None, case.id, "id"))
+            seen.add(case.id)
+            cases.append(case)
+    revisions = []
+    seqs: set[int] = set()
+    for i, rev in enumerate(data["revisions"]):
+        problem = _revision_problem(rev, seqs)
+        if problem:
+            problems.append(Problem(name, problem, None, f"revision {i + 1}"))
+            continue
+        seqs.add(rev["seq"])
+        revisions.append(rev)
+    if problems:
+        raise InvalidInput(problems)
+    return cases, revisions
+
+
+def _path(loc: tuple[str | int, ...]) -> str | None:
+    from mishaps.schema import field_path
+
+    return field_path(loc) or None
+
+
+def _revision_problem(rev: Any, seqs: set[int]) -> str | None:
+    if not isinstance(rev, dict):
+        return "must be a mapping"
+    expected = {"seq", "mishap_id", "action", "at", "command", "file", "document"}
+    if set(rev) != expected:
+        return f"must have exactly the fields {', '.join(sorted(expected))}"
+    if (
+        not isinstance(rev["seq"], int)
+        or isinstance(rev["seq"], bool)
+        or rev["seq"] < 1
+        or rev["seq"] in seqs
+    ):
+        return f"seq {rev['seq']!r} is not a positive whole number used once"
+    if not all(isinstance(rev[k], str) for k in ("mishap_id", "at", "command")):
+        return "mishap_id, at and command must be text"
+    if rev["action"] not in ACTIONS:
+        return f"action {rev['action']!r} is not one of {', '.join(ACTIONS)}"
+    if rev["file"] is not None and not isinstance(rev["file"], str):
+        return "file must be text or null"
+    if (rev["document"] is None) != (rev["action"] == "delete"):
+        return "document must be null for a delete and a case otherwise"
+    if rev["document"] is not None and validate_case(rev["document"])[0] is None:
+        return "document is not a valid case"
+    return None
+
+
+def _restore_rows(
+    engine: Engine, cases: list[Any], revisions: list[dict[str, Any]]
+) -> RestoreResult:
+    create_schema(engine)  # harmless on an existing database; a new one needs its tables
+    with write_session(engine) as session:
+        replaced = contents(session)
+        pks = list(session.execute(select(col(Mishap.pk))).scalars())
+        store.delete_by_pk(session, pks)
+        session.execute(delete(Revision))
+        store.insert_cases(session, cases)
+        rows = [
+            {
+                **r,
+                "document": json.dumps(r["document"], ensure_ascii=False)
+                if r["document"] is not None
+                else None,
+            }
+            for r in revisions
+        ]
+        for part in store.chunks(rows):
+            session.execute(insert(Revision), list(part))
+        if session.get_bind().dialect.name == "postgresql":
+            # Explicit seq values do not move the sequence; later revisions must follow them.
+            session.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('revision', 'seq'),"
+                    " coalesce((SELECT max(seq) FROM revision), 0) + 1, false)"
+                )
+            )
+    return RestoreResult("logical", Contents(len(cases), len(revisions)), replaced)
