@@ -90,7 +90,10 @@ def test_delete_keeps_the_history_and_as_of_still_works(runner, seeded_db) -> No
     assert [r["seq"] for r in rows] == sorted(r["seq"] for r in rows)
     deleted = runner("show", IRAQ, "--as-of", "2999-01-01")
     assert deleted.exit_code == 1
-    assert f"Error: {IRAQ!r} was deleted by 2999-01-01T23:59:59Z (revision {rows[1]['seq']}" in deleted.stderr
+    assert (
+        f"Error: {IRAQ!r} was deleted by 2999-01-01T23:59:59Z (revision {rows[1]['seq']}"
+        in deleted.stderr
+    )
     first = runner("show", IRAQ, "--format", "json", "--as-of", rows[0]["at"])
     assert json.loads(first.stdout) == before
 
@@ -107,7 +110,10 @@ def test_history_table_lists_every_revision(runner, seeded_db, tmp_path) -> None
 def test_history_of_an_unknown_id_is_an_error(runner, seeded_db) -> None:
     result = runner("history", "no-such-case")
     assert result.exit_code == 1
-    assert result.stderr == "Error: no history for 'no-such-case': no case with that id was ever imported\n"
+    assert (
+        result.stderr
+        == "Error: no history for 'no-such-case': no case with that id was ever imported\n"
+    )
 
 
 def test_delete_asks_first_and_a_no_deletes_nothing(runner, seeded_db) -> None:
@@ -132,4 +138,6 @@ def test_delete_without_a_terminal_and_without_yes_aborts_cleanly(runner, seeded
 def test_delete_of_an_unknown_id_is_not_found(runner, seeded_db) -> None:
     result = runner("delete", "no-such-case", "--yes")
     assert result.exit_code == 1
-    assert result.stderr == "Error: no mishap with id 'no-such-case' (list them with: mishaps list)\n"
+    assert (
+        result.stderr == "Error: no mishap with id 'no-such-case' (list them with: mishaps list)\n"
+    )

@@ -1,0 +1,178 @@
+"""Backups: a consistent copy, refused overwrites, and restores that bring back cases and history."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEED_FILES
+
+IRAQ = "2026-03-12-kc-135-western-iraq"
+
+
+def snapshot(runner, db: Path | None = None) -> tuple[str, list[str]]:
+    """Everything a restore must bring back: the export and every case's history."""
+    prefix = ["--db", str(db)] if db else []
+    export = runner(*prefix, "export", "--format", "json")
+    assert export.exit_code == 0, export.stderr
+    ids = [c["id"] for c in json.loads(export.stdout)["mishaps"]]
+    histories = [runner(*prefix, "history", i, "--format", "json").stdout for i in [*ids, IRAQ]]
+    return export.stdout, histories
+
+
+def change_everything(runner, tmp_path: Path) -> None:
+    assert runner("delete", IRAQ, "--yes").exit_code == 0
+    assert runner("import", SEED_FILES[0], "--on-conflict", "replace").exit_code == 0
+
+
+@pytest.mark.parametrize("logical", [False, True], ids=["sqlite", "logical"])
+def test_backup_then_restore_brings_back_cases_and_history(
+    runner, seeded_db, tmp_path, logical
+) -> None:
+    before = snapshot(runner)
+    dest = tmp_path / ("backup.json" if logical else "backup.db")
+    result = runner("backup", dest, *(["--logical"] if logical else []))
+    assert result.exit_code == 0, result.stderr
+    n = len(SEED_FILES)
+    kind = "logical JSON export" if logical else "SQLite copy"
+    assert result.stdout == (
+        f"Backed up {n} cases and {n} revisions to {dest} ({kind}); bring it back with: mishaps restore {dest}\n"
+    )
+    change_everything(runner, tmp_path)
+    assert snapshot(runner) != before
+    restored = runner("restore", dest, "--yes")
+    assert restored.exit_code == 0, restored.stderr
+    assert restored.stdout == (
+        f"Restored {n} cases and {n} revisions from {dest}; replaced {n - 1} cases and {n + 2} revisions.\n"
+    )
+    assert snapshot(runner) == before
+
+
+@pytest.mark.parametrize("logical", [False, True], ids=["sqlite", "logical"])
+def test_restore_into_a_new_database(runner, seeded_db, tmp_path, logical) -> None:
+    dest = tmp_path / "backup.bak"
+    assert runner("backup", dest, *(["--logical"] if logical else [])).exit_code == 0
+    fresh = tmp_path / "fresh" / "restored.db"
+    result = runner("--db", fresh, "restore", dest)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith("replaced 0 cases and 0 revisions.\n")
+    assert snapshot(runner, fresh) == snapshot(runner)
+
+
+def test_a_sqlite_backup_is_one_intact_file(runner, seeded_db, tmp_path) -> None:
+    dest = tmp_path / "backup.db"
+    assert runner("backup", dest).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("backup")) == [
+        "backup.db"
+    ]
+    conn = sqlite3.connect(f"{dest.as_uri()}?mode=ro", uri=True)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    finally:
+        conn.close()
+
+
+def test_backup_refuses_to_overwrite_unless_forced(runner, seeded_db, tmp_path) -> None:
+    dest = tmp_path / "backup.db"
+    dest.write_bytes(b"precious")
+    result = runner("backup", dest)
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == f"Error: {dest} already exists; choose another name or pass --force to overwrite it\n"
+    )
+    assert dest.read_bytes() == b"precious"
+    assert runner("backup", dest, "--force").exit_code == 0
+    assert dest.read_bytes().startswith(b"SQLite format 3\x00")
+
+
+def test_backup_refuses_the_database_itself(runner, seeded_db) -> None:
+    result = runner("backup", seeded_db, "--force")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {seeded_db} is the database itself; choose another file\n"
+
+
+def _not_mishaps_sqlite(path: Path) -> Path:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda p: p.write_text("hello\n") and p,
+            "is not a mishaps backup (neither an SQLite database nor a JSON export)",
+        ),
+        (
+            lambda p: p.write_text('{"a": 1}') and p,
+            'is not a mishaps backup (no "format": "mishaps-backup")',
+        ),
+        (
+            lambda p: p.write_text('{"format": "mishaps-backup", "version": 9}') and p,
+            "is a backup of version 9; this mishaps reads version 1",
+        ),
+        (
+            lambda p: p.write_text("{ nope") and p,
+            "is not a mishaps backup: Expecting property name",
+        ),
+        (
+            _not_mishaps_sqlite,
+            "is an SQLite database but not a mishaps database (no table 'mishap')",
+        ),
+        (
+            lambda p: p.write_bytes(b"SQLite format 3\x00" + b"\xff" * 200) and p,
+            "is not a usable SQLite database",
+        ),
+    ],
+    ids=["text", "json", "version", "broken-json", "other-sqlite", "truncated-sqlite"],
+)
+def test_restore_refuses_what_is_not_a_mishaps_backup(
+    runner, seeded_db, tmp_path, make, message
+) -> None:
+    before = snapshot(runner)
+    bad = tmp_path / "bad.bak"
+    make(bad)
+    result = runner("restore", bad, "--yes")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {bad} {message}")
+    assert snapshot(runner) == before
+
+
+def test_restore_refuses_a_logical_backup_with_an_invalid_case(runner, seeded_db, tmp_path) -> None:
+    dest = tmp_path / "backup.json"
+    assert runner("backup", dest, "--logical").exit_code == 0
+    data = json.loads(dest.read_text())
+    data["mishaps"][0]["aircraft"][0]["role"] = "boomer"
+    dest.write_text(json.dumps(data))
+    before = snapshot(runner)
+    result = runner("restore", dest, "--yes")
+    assert result.exit_code == 1
+    assert (
+        f"{dest}: {data['mishaps'][0]['id']}: aircraft[0].role: 'boomer' is not one of"
+        in result.stderr
+    )
+    assert snapshot(runner) == before
+
+
+def test_restore_asks_before_replacing_and_aborts_without_an_answer(
+    runner, seeded_db, tmp_path
+) -> None:
+    dest = tmp_path / "backup.db"
+    assert runner("backup", dest).exit_code == 0
+    change_everything(runner, tmp_path)
+    before = snapshot(runner)
+    result = runner("restore", dest)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "Error: no answer to the confirmation; nothing restored (pass --yes to restore without asking)"
+    )
+    assert runner("restore", dest, input="n\n").exit_code == 1
+    assert snapshot(runner) == before
