@@ -119,9 +119,10 @@ def read_records(path: Path, *, display: str | None = None) -> tuple[list[Record
         return [], [Problem(name, "is a directory, not a file")]
     except OSError as exc:
         return [], [Problem(name, f"cannot read: {exc.strerror}")]
-    if path.suffix.lower() == ".pdf":
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
         return _from_pdf(raw, name)
-    return parse_bytes(raw, name=name, json_format=path.suffix.lower() == ".json")
+    return parse_bytes(raw, name=name, json_format=suffix == ".json", csv_format=suffix == ".csv")
 
 
 PDF_ATTACHMENT = "mishaps.json"
@@ -144,15 +145,24 @@ def _from_pdf(raw: bytes, name: str) -> tuple[list[Record], list[Problem]]:
     return parse_bytes(data[0], name=f"{name}!{PDF_ATTACHMENT}", json_format=True)
 
 
-def parse_bytes(raw: bytes, *, name: str, json_format: bool) -> tuple[list[Record], list[Problem]]:
+def parse_bytes(
+    raw: bytes, *, name: str, json_format: bool = False, csv_format: bool = False
+) -> tuple[list[Record], list[Problem]]:
     if not raw.strip():
         return [], [Problem(name, "file is empty")]
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return [], [Problem(name, "is UTF-16 text; save it as UTF-8")]
     if b"\x00" in raw:
-        return [], [Problem(name, "is a binary file, not YAML or JSON text")]
+        kind = "CSV" if csv_format else "YAML or JSON"
+        return [], [Problem(name, f"is a binary file, not {kind} text")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return [], [Problem(name, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})")]
+    if csv_format:
+        from mishaps.csvfile import parse_csv
+
+        return parse_csv(text, name=name)
     try:
         data, lines = _parse_json(text) if json_format else _parse_yaml(text)
     except _Refused as exc:

@@ -75,7 +75,10 @@ CSV_COLUMNS = [
 
 
 def case_csv_row(case: Case) -> dict[str, Any]:
-    """One spreadsheet row per mishap. Lists are joined with "; "."""
+    """One spreadsheet row per mishap, as `import` reads it back (docs/format.md, "CSV import").
+
+    Lists are joined with "; "; an aircraft is "ROLE TYPE (SERIAL)".
+    """
     return {
         "id": case.id, "title": case.title, "occurred_on": case.occurred_on, "time": case.time,
         "status": case.status.value, "service": case.service, "operation": case.operation,
@@ -91,7 +94,7 @@ def case_csv_row(case: Case) -> dict[str, Any]:
         "occurrence_categories": "; ".join(case.occurrence_categories),
         "aircraft_count": len(case.aircraft),
         "aircraft": "; ".join(
-            " ".join(x for x in (a.role.value, a.type, a.serial) if x) for a in case.aircraft
+            f"{a.role.value} {a.type}" + (f" ({a.serial})" if a.serial else "") for a in case.aircraft
         ),
         "causes": "; ".join(f.text for f in case.findings if f.kind.value == "cause"),
         "summary": case.summary,

@@ -250,7 +250,8 @@ def consistency(case: Case) -> list[Issue]:
         issues.append(
             (
                 ("mishap_class",),
-                f"{case.mishap_class.value!r} contradicts {' and '.join(severe)}, which make a Class A mishap",
+                f"{case.mishap_class.value!r} contradicts {' and '.join(severe)},"
+                f" which make{'s' if len(severe) == 1 else ''} a Class A mishap",
             )
         )
     if len(set(case.occurrence_categories)) != len(case.occurrence_categories):

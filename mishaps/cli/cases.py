@@ -21,7 +21,7 @@ from mishaps.vocab import OnConflict
 
 FilesArg = Annotated[
     list[Path],
-    typer.Argument(help="YAML or JSON files in the interchange format (docs/format.md).",
+    typer.Argument(help="YAML or JSON files in the interchange format, or CSV files, one row a mishap (docs/format.md).",
                    exists=False, dir_okay=False, show_default=False),
 ]
 OutputOpt = Annotated[
@@ -90,7 +90,7 @@ def import_(
 
 @handle_errors
 def validate(files: FilesArg) -> None:
-    """Check files in the interchange format; write nothing. Every problem is reported.
+    """Check YAML, JSON or CSV files of cases; write nothing. Every problem is reported.
 
     A stated class that the era thresholds contradict is a warning: the file stays valid.
 
