@@ -99,4 +99,6 @@ def test_huge_file_is_refused_before_it_is_read(runner, seeded_db, tmp_path) -> 
     path = tmp_path / "huge.yaml"
     with open(path, "wb") as fh:  # sparse: costs no disk and no time
         fh.truncate(MAX_FILE_BYTES + 1)
-    check_refused(runner, path, f": file is {MAX_FILE_BYTES + 1:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+    check_refused(
+        runner, path, f": file is {MAX_FILE_BYTES + 1:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+    )

@@ -1,0 +1,118 @@
+"""CSV import: a spreadsheet row is a case, checked by the same rules as YAML."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from mishaps.csvfile import REQUIRED
+
+HEADER = REQUIRED + ["fatalities", "occurrence_categories", "causes", "country", "latitude"]
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] = HEADER) -> Path:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return path
+
+
+ROW = {
+    "id": "2020-05-01-csv-case", "title": "Boom strikes receiver canopy",
+    "occurred_on": "2020-05-01", "status": "preliminary", "service": "USAF",
+    "location": "Over west Texas", "aircraft": "tanker KC-46A (17-46031); receiver F-16C",
+    "summary": "The boom struck the canopy.",
+    "source_urls": "https://www.example.org/a https://www.example.org/b",
+    "fatalities": "", "occurrence_categories": "MAC; SCF-NP",
+    "causes": "Late disconnect; boom operator fatigue", "country": "US", "latitude": "31.5",
+}  # fmt: skip
+
+
+def test_a_row_becomes_a_whole_case(runner, tmp_path) -> None:
+    path = write_csv(tmp_path / "cases.csv", [ROW])
+    assert runner("import", path).exit_code == 0
+    case = json.loads(runner("show", ROW["id"], "--format", "json").stdout)
+    assert case["aircraft"][0] == {
+        "role": "tanker", "type": "KC-46A", "serial": "17-46031", "unit": None, "callsign": None,
+        "crew": None, "fatalities": None, "injuries": None, "damage": None,
+    }  # fmt: skip
+    assert [(a["role"], a["type"], a["serial"]) for a in case["aircraft"]][1] == (
+        "receiver",
+        "F-16C",
+        None,
+    )
+    assert case["fatalities"] is None  # an empty cell is unknown, never 0
+    assert case["location"] == {
+        "description": "Over west Texas",
+        "country": "US",
+        "latitude": 31.5,
+        "longitude": None,
+    }
+    assert case["occurrence_categories"] == ["MAC", "SCF-NP"]
+    assert [(f["kind"], f["text"]) for f in case["findings"]] == [
+        ("cause", "Late disconnect"),
+        ("cause", "boom operator fatigue"),
+    ]
+    assert [(s["url"], s["title"], s["kind"]) for s in case["sources"]] == [
+        (u, u, "other") for u in ROW["source_urls"].split()
+    ]
+
+
+def test_exported_csv_imports_back_unchanged(runner, seeded_db, tmp_path) -> None:
+    exported = runner("export", "--format", "csv").stdout
+    path = tmp_path / "all.csv"
+    path.write_text(exported, encoding="utf-8")
+    fresh = tmp_path / "fresh.db"
+    assert runner("--db", fresh, "init", "--empty").exit_code == 0
+    result = runner("--db", fresh, "import", path)
+    assert result.exit_code == 0, result.stderr
+    assert runner("--db", fresh, "export", "--format", "csv").stdout == exported
+
+
+def test_every_missing_column_is_named(runner, tmp_path) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_text("id,title\n2020-05-01-x,Title\n", encoding="utf-8")
+    result = runner("validate", path)
+    assert result.exit_code == 1
+    missing = [c for c in REQUIRED if c not in ("id", "title")]
+    assert result.stderr.splitlines() == [f"{path}: missing column {c!r}" for c in missing] + [
+        f"Error: {len(missing)} problems found; nothing was written"
+    ]
+
+
+def test_row_errors_name_the_line_the_row_starts_on(runner, tmp_path) -> None:
+    # lines: 1 header, 2 ROW, 3-5 the three-line summary, 6 the bad row
+    multiline = {**ROW, "id": "2020-05-02-csv-case", "summary": "First line.\nSecond line.\nThird."}
+    bad = {**ROW, "id": "2020-05-03-csv-case", "latitude": "north", "status": "rumour"}
+    path = write_csv(tmp_path / "cases.csv", [ROW, multiline, bad])
+    result = runner("import", path)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}:6: 2020-05-03-csv-case: status: 'rumour' is not one of press, preliminary, final",
+        f"{path}:6: 2020-05-03-csv-case: latitude: expected a number, got 'north'",
+        "Error: 2 problems found; nothing was written",
+    ]
+    assert runner("show", ROW["id"]).exit_code == 1  # the good rows were not imported either
+
+
+def test_duplicate_ids_across_csv_and_yaml_are_caught(runner, tmp_path) -> None:
+    path = write_csv(tmp_path / "cases.csv", [ROW, ROW])
+    result = runner("validate", path)
+    assert (
+        result.stderr.splitlines()[0]
+        == f"{path}:3: {ROW['id']}: id: duplicate id; first seen in {path}"
+    )
+
+
+def test_aircraft_count_must_match(runner, tmp_path) -> None:
+    path = write_csv(
+        tmp_path / "cases.csv", [{**ROW, "aircraft_count": "3"}], [*HEADER, "aircraft_count"]
+    )
+    result = runner("validate", path)
+    assert result.stderr.splitlines()[0] == (
+        f"{path}:2: {ROW['id']}: aircraft: aircraft_count is 3 but 2 aircraft are listed"
+    )
