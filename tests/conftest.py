@@ -3,17 +3,27 @@ directory point into each test's tmp_path."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
 from mishaps.cli import app
 from mishaps.config import seed_dir
 
 SEED_FILES = sorted(seed_dir().glob("*.yaml"))
+
+# Modest by default so the suite stays fast; HYPOTHESIS_PROFILE=thorough for a deeper search.
+_HEALTH = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+settings.register_profile("default", deadline=None, max_examples=60, suppress_health_check=_HEALTH)
+settings.register_profile(
+    "thorough", deadline=None, max_examples=2000, suppress_health_check=_HEALTH
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)
