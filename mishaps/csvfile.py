@@ -26,7 +26,10 @@ OPTIONAL = [
     "occurrence_categories", "causes", "notes",
     "aircraft_count",  # written by `export --format csv`; checked against the aircraft column
 ]  # fmt: skip
-COLUMNS = REQUIRED + OPTIONAL
+# Written by `export --format csv` but derived by the tool from the other fields, never stored:
+# accepted so an export imports back, and ignored (docs/format.md says so).
+DERIVED = ["derived_class", "class", "fiscal_year"]
+COLUMNS = REQUIRED + OPTIONAL + DERIVED
 
 _TEXT = ("id", "title", "occurred_on", "time", "status", "service", "operation", "mishap_class",
          "summary", "notes")  # fmt: skip
@@ -158,7 +161,9 @@ def row_to_case(cells: dict[str, str]) -> tuple[dict[str, Any], list[tuple[Path_
         count = _whole(cells["aircraft_count"])
         if count != len(aircraft) and not issues:
             listed = f"{len(aircraft)} aircraft {'is' if len(aircraft) == 1 else 'are'} listed"
-            issues.append((("aircraft",), f"aircraft_count is {cells['aircraft_count']} but {listed}"))
+            issues.append(
+                (("aircraft",), f"aircraft_count is {cells['aircraft_count']} but {listed}")
+            )
     if "causes" in cells:
         data["findings"] = [{"kind": "cause", "text": t} for t in _split(cells["causes"])]
     data["sources"] = [

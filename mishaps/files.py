@@ -175,7 +175,8 @@ def _parse_yaml(text: str) -> tuple[Any, dict[Path_, int]]:
         loader = _Loader(text)  # the reader refuses control characters at once
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
-        raise _Refused(f"not valid YAML: character #x{exc.character:04x} is not allowed", line) from None
+        message = f"not valid YAML: character #x{exc.character:04x} is not allowed"
+        raise _Refused(message, line) from None
     try:
         node = loader.get_single_node()
     except _Refused:

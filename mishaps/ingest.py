@@ -126,7 +126,9 @@ def delete_cases(engine: Engine, ids: Sequence[str], *, command: str = "delete")
         found = store.pks_by_id(session, list(ids))
         missing = [i for i in ids if i not in found]
         if missing:
-            raise NotFound(f"no mishap with id {missing[0]!r} (list them with: mishaps list); nothing deleted")
+            raise NotFound(
+                f"no mishap with id {missing[0]!r} (list them with: mishaps list); nothing deleted"
+            )
         store.delete_by_pk(session, [found[i] for i in ids])
         store.record_revisions(session, [(i, "delete", None) for i in ids], command=command)
     return list(ids)

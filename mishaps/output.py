@@ -94,7 +94,8 @@ def case_csv_row(case: Case) -> dict[str, Any]:
         "occurrence_categories": "; ".join(case.occurrence_categories),
         "aircraft_count": len(case.aircraft),
         "aircraft": "; ".join(
-            f"{a.role.value} {a.type}" + (f" ({a.serial})" if a.serial else "") for a in case.aircraft
+            f"{a.role.value} {a.type}" + (f" ({a.serial})" if a.serial else "")
+            for a in case.aircraft
         ),
         "causes": "; ".join(f.text for f in case.findings if f.kind.value == "cause"),
         "summary": case.summary,

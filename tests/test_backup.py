@@ -1,4 +1,4 @@
-"""Backups: a consistent copy, refused overwrites, and restores that bring back cases and history."""
+"""Backups: a consistent copy, refused overwrites, restores that bring back cases and history."""
 
 from __future__ import annotations
 
@@ -39,14 +39,16 @@ def test_backup_then_restore_brings_back_cases_and_history(
     n = len(SEED_FILES)
     kind = "logical JSON export" if logical else "SQLite copy"
     assert result.stdout == (
-        f"Backed up {n} cases and {n} revisions to {dest} ({kind}); bring it back with: mishaps restore {dest}\n"
+        f"Backed up {n} cases and {n} revisions to {dest} ({kind});"
+        f" bring it back with: mishaps restore {dest}\n"
     )
     change_everything(runner, tmp_path)
     assert snapshot(runner) != before
     restored = runner("restore", dest, "--yes")
     assert restored.exit_code == 0, restored.stderr
     assert restored.stdout == (
-        f"Restored {n} cases and {n} revisions from {dest}; replaced {n - 1} cases and {n + 2} revisions.\n"
+        f"Restored {n} cases and {n} revisions from {dest};"
+        f" replaced {n - 1} cases and {n + 2} revisions.\n"
     )
     assert snapshot(runner) == before
 
@@ -172,7 +174,8 @@ def test_restore_asks_before_replacing_and_aborts_without_an_answer(
     result = runner("restore", dest)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
-        "Error: no answer to the confirmation; nothing restored (pass --yes to restore without asking)"
+        "Error: no answer to the confirmation; nothing restored"
+        " (pass --yes to restore without asking)"
     )
     assert runner("restore", dest, input="n\n").exit_code == 1
     assert snapshot(runner) == before

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mishaps.csvfile import REQUIRED
 
-HEADER = REQUIRED + ["fatalities", "occurrence_categories", "causes", "country", "latitude"]
+HEADER = [*REQUIRED, "fatalities", "occurrence_categories", "causes", "country", "latitude"]
 
 
 def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] = HEADER) -> Path:

@@ -130,7 +130,8 @@ def test_delete_without_a_terminal_and_without_yes_aborts_cleanly(runner, seeded
     result = runner("delete", IRAQ)  # empty stdin: nobody to answer
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
-        "Error: no answer to the confirmation; nothing deleted (pass --yes to delete without asking)"
+        "Error: no answer to the confirmation; nothing deleted"
+        " (pass --yes to delete without asking)"
     )
     assert runner("show", IRAQ).exit_code == 0
 

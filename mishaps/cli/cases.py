@@ -21,7 +21,8 @@ from mishaps.vocab import OnConflict
 
 FilesArg = Annotated[
     list[Path],
-    typer.Argument(help="YAML or JSON files in the interchange format, or CSV files, one row a mishap (docs/format.md).",
+    typer.Argument(help="YAML or JSON files in the interchange format, or CSV files,"
+                   " one row a mishap (docs/format.md).",
                    exists=False, dir_okay=False, show_default=False),
 ]
 OutputOpt = Annotated[
@@ -173,7 +174,10 @@ def show(
     ctx: typer.Context,
     mishap_id: Annotated[str, typer.Argument(metavar="ID", help="The case id, as `mishaps list` shows it.")],
     format: Annotated[ShowFormat, typer.Option("--format", "-f", help="text for people; json or yaml in the interchange format.")] = ShowFormat.text,
-    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help="Show the case as it stood then, from its history: a date (its end, UTC) or a timestamp such as 2026-03-13T10:00:00Z.")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="DATE",
+        help="Show the case as it stood then, from its history: a date (its end, UTC)"
+        " or a timestamp such as 2026-03-13T10:00:00Z.")] = None,
 ) -> None:
     """Show one whole case, as it is now or as it stood at a past date.
 
