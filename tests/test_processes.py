@@ -42,9 +42,13 @@ def wal_size(db: Path) -> int:
 
 
 def wait_until_writing(proc: subprocess.Popen[str], db: Path, start: int) -> None:
-    """Return once the import's transaction has begun to write pages into the WAL."""
+    """Return once the import's transaction is writing pages into the WAL.
+
+    A megabyte of WAL is far more than anything but a big transaction spills before it commits
+    (a few thousand cases write tens of megabytes), so the import is then mid-transaction.
+    """
     deadline = time.monotonic() + WAIT
-    while wal_size(db) <= start:
+    while wal_size(db) <= start + 1_000_000:
         if proc.poll() is not None:
             out, err = proc.communicate()
             pytest.fail(f"the import ended before it wrote anything: {proc.returncode} {out} {err}")
