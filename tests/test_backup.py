@@ -13,7 +13,7 @@ from tests.conftest import SEED_FILES
 IRAQ = "2026-03-12-kc-135-western-iraq"
 
 
-def snapshot(runner, db: Path | None = None) -> tuple[str, list[str]]:
+def snapshot(runner, db: Path | str | None = None) -> tuple[str, list[str]]:
     """Everything a restore must bring back: the export and every case's history."""
     prefix = ["--db", str(db)] if db else []
     export = runner(*prefix, "export", "--format", "json")
@@ -179,3 +179,24 @@ def test_restore_asks_before_replacing_and_aborts_without_an_answer(
     )
     assert runner("restore", dest, input="n\n").exit_code == 1
     assert snapshot(runner) == before
+
+
+@pytest.mark.postgres
+def test_backups_move_a_database_to_postgresql_and_back(runner, seeded_db, tmp_path) -> None:
+    import os
+
+    url = os.environ.get("MISHAPS_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("set MISHAPS_TEST_POSTGRES_URL to a PostgreSQL database the test may overwrite")
+    before = snapshot(runner)
+    assert runner("backup", tmp_path / "sqlite.db").exit_code == 0
+    result = runner("--db", url, "restore", tmp_path / "sqlite.db", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert snapshot(runner, url) == before
+    assert runner("--db", url, "delete", IRAQ, "--yes").exit_code == 0  # new revisions follow
+    changed = snapshot(runner, url)
+    dest = tmp_path / "pg.json"
+    assert runner("--db", url, "backup", dest).stdout.endswith(f"mishaps restore {dest}\n")
+    fresh = tmp_path / "from-pg.db"
+    assert runner("--db", fresh, "restore", dest).exit_code == 0
+    assert snapshot(runner, fresh) == changed

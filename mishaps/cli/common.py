@@ -68,6 +68,7 @@ def open_db(ctx: typer.Context, *, create: bool = False, seed: bool = True) -> "
     path = sqlite_path(url)
     first_run = is_default and path is not None and not path.exists()
     engine = make_engine(url, create=create or first_run)
+    ctx.call_on_close(engine.dispose)  # close pooled connections when the command ends
     if first_run:
         create_schema(engine)
         added = load_seed(engine) if seed else 0
