@@ -272,7 +272,14 @@ def _restore_sqlite(engine: Engine, target: Path, path: Path) -> RestoreResult:
         restored = _check_mishaps_db(src, str(path))
         engine.dispose()  # our own pooled connections must not hold the file during the copy
         with Session(engine) as session:
-            replaced = contents(session) if _has_tables(session) else Contents(0, 0)
+            names = _table_names(session)
+            if names and not {"mishap", "revision"} <= names:
+                shown = ", ".join(sorted(names)[:3])
+                raise DatabaseError(
+                    f"{target} holds other tables ({shown}), not a mishaps database;"
+                    " refusing to replace it"
+                )
+            replaced = contents(session) if names else Contents(0, 0)
         engine.dispose()
         dst = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
@@ -284,11 +291,10 @@ def _restore_sqlite(engine: Engine, target: Path, path: Path) -> RestoreResult:
     return RestoreResult("sqlite", restored, replaced)
 
 
-def _has_tables(session: Session) -> bool:
+def _table_names(session: Session) -> set[str]:
     from sqlalchemy import inspect
 
-    names = set(inspect(session.get_bind()).get_table_names())
-    return {"mishap", "revision"} <= names
+    return set(inspect(session.get_bind()).get_table_names())
 
 
 def _read_logical(path: Path) -> tuple[list[Any], list[dict[str, Any]]]:

@@ -200,3 +200,19 @@ def test_backups_move_a_database_to_postgresql_and_back(runner, seeded_db, tmp_p
     fresh = tmp_path / "from-pg.db"
     assert runner("--db", fresh, "restore", dest).exit_code == 0
     assert snapshot(runner, fresh) == changed
+
+
+def test_restore_never_replaces_a_database_that_is_not_ours(runner, seeded_db, tmp_path) -> None:
+    dest = tmp_path / "backup.db"
+    assert runner("backup", dest).exit_code == 0
+    other = _not_mishaps_sqlite(tmp_path / "someone-elses.db")
+    result = runner("--db", other, "restore", dest, "--yes")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {other} holds other tables (t), not a mishaps database; refusing to replace it\n"
+    )
+    conn = sqlite3.connect(other)
+    try:
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["t"]
+    finally:
+        conn.close()
