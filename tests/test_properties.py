@@ -106,9 +106,9 @@ def mutate_structure(doc: dict[str, Any], data: st.DataObject) -> dict[str, Any]
     return doc
 
 
-def assert_only_own_errors(raw: bytes, *, json_format: bool) -> None:
+def assert_only_own_errors(raw: bytes, **fmt: bool) -> None:
     """Reading and validating either succeeds or names problems; nothing else may escape."""
-    records, problems = parse_bytes(raw, name="mutated", json_format=json_format)
+    records, problems = parse_bytes(raw, name="mutated", **fmt)
     loaded, more = validate_records(records)
     all_problems = problems + more
     assert all(isinstance(p, Problem) and str(p).startswith("mutated") for p in all_problems)
@@ -148,3 +148,53 @@ def test_mutations_of_a_real_file_give_only_validation_errors(data) -> None:
         if not raw:
             break
     assert_only_own_errors(bytes(raw), json_format=False)
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+# What the CSV encoding reserves: ";" separates list items, "(...)" holds an aircraft's serial.
+_CSV_SAFE = st.characters(
+    categories=("L", "N", "P", "S", "Zs"), exclude_characters="\x85\u2028\u2029;()"
+)
+_csv_text = st.text(_CSV_SAFE, min_size=1, max_size=30).map(str.strip).filter(bool)
+
+
+def csv_safe(doc: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
+    """The case with the cells CSV splits on (aircraft, causes) drawn without separators."""
+    doc = json.loads(json.dumps(doc))
+    for plane in doc["aircraft"]:
+        plane["type"] = data.draw(_csv_text, label="type")
+        if plane.get("serial") is not None:
+            plane["serial"] = data.draw(_csv_text, label="serial")
+    for finding in doc.get("findings", []):
+        if finding["kind"] == "cause":
+            finding["text"] = data.draw(_csv_text, label="cause")
+    return doc
+
+
+@given(doc=case_doc(), data=st.data())
+def test_any_valid_case_keeps_its_csv_row_through_csv_import(doc, data) -> None:
+    from mishaps.csvfile import DERIVED
+    from mishaps.output import CSV_COLUMNS, case_csv_row, to_csv
+
+    case, issues = validate_case(csv_safe(doc, data))
+    assert case is not None, issues
+    columns = [c for c in CSV_COLUMNS if c not in DERIVED]  # recomputed, not carried
+    first = to_csv([case_csv_row(case)], columns)
+    records, problems = parse_bytes(first.encode("utf-8"), name="row.csv", csv_format=True)
+    loaded, more = validate_records(records)
+    assert not problems + more, [str(p) for p in problems + more]
+    assert to_csv([case_csv_row(i.case) for i in loaded], columns) == first
+
+
+@given(doc=case_doc(), data=st.data())
+def test_byte_flips_in_csv_give_only_validation_errors(doc, data) -> None:
+    from mishaps.output import CSV_COLUMNS, case_csv_row, to_csv
+
+    case, _ = validate_case(doc)
+    assert case is not None
+    raw = bytearray(to_csv([case_csv_row(case)], CSV_COLUMNS).encode("utf-8"))
+    for _ in range(data.draw(st.integers(1, 8), label="flips")):
+        i = data.draw(st.integers(0, len(raw) - 1), label="offset")
+        raw[i] = data.draw(st.sampled_from(b',;"()\n\r\x00\xff ab1'), label="byte")
+    assert_only_own_errors(bytes(raw), csv_format=True)
