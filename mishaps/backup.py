@@ -101,7 +101,9 @@ def backup(
     if source is not None and dest.resolve() == source:
         raise MishapsError(f"{dest} is the database itself; choose another file")
     if source is None or logical:
-        with Session(engine) as session:
+        # One transaction, and on PostgreSQL one snapshot for all its statements.
+        snapshot = engine if source else engine.execution_options(isolation_level="REPEATABLE READ")
+        with Session(snapshot) as session:
             data = logical_document(session)
         atomic_write(dest, dump_json(data).encode("utf-8"))
         return BackupResult(dest, "logical", Contents(len(data["mishaps"]), len(data["revisions"])))
