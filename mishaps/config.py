@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -59,3 +60,12 @@ def sqlite_path(url: str) -> Path | None:
     if url.startswith("sqlite:///"):
         return Path(url[len("sqlite:///") :])
     return None
+
+
+def display_db(url: str) -> str:
+    """A database as its user knows it: an SQLite file by its path, a URL without password."""
+    path = sqlite_path(url)
+    if path is not None:
+        return str(path)
+    shown = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    return re.sub(r"^([a-z+]+://[^:/@]*):[^@/]*@", r"\1:***@", shown)

@@ -2,24 +2,40 @@
 
 The engine is made by a function from a URL, never at import time. Full-text search is one
 interface over two implementations: SQLite's FTS5 (``mishap_fts``) and PostgreSQL's ``tsvector``
-with a GIN index (``mishap_search``). Both are filled by ``mishaps.ingest``.
+with a GIN index (``mishap_search``). Both are filled by ``mishaps.store``.
+
+The schema is made and changed only by the Alembic migrations in ``mishaps.migrations``, run
+here with an open connection (no alembic.ini): ``create_schema`` is "upgrade to the newest
+revision", so a new database and an upgraded one are built by the same steps.
+
+Writers take one lock per database for their whole transaction: SQLite's write lock at
+``BEGIN IMMEDIATE``, a PostgreSQL advisory lock before their first read. Writes are therefore
+serialised, so a write sees every write committed before it and the later of two conflicting
+writes wins, with both in the history (docs/postgres.md). Readers on PostgreSQL run in
+REPEATABLE READ, so a command's several queries see one snapshot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, SQLModel
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session
 
 from mishaps import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from mishaps.config import sqlite_path
 from mishaps.errors import DatabaseError
+from mishaps.migrations import HEAD, REVISIONS
 
 BUSY_TIMEOUT_MS = 10_000
+# pg_advisory_xact_lock key of the one writer lock: "mishaps" in ASCII, so it is easy to spot in
+# pg_locks.
+WRITE_LOCK_KEY = 0x6D697368617073
 
 
 def make_engine(url: str, *, create: bool = False) -> Engine:
@@ -37,11 +53,13 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     try:
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, isolation_level="REPEATABLE READ")
     except ModuleNotFoundError as exc:  # psycopg not installed
         raise DatabaseError(
             f"{exc.name} is needed for {url.split(':', 1)[0]}: pip install 'mishaps[postgres]'"
         ) from exc
+    event.listen(engine, "begin", _postgres_begin)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -62,58 +80,128 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _postgres_begin(conn: Any) -> None:
+    # The lock is taken before anything is read, so that the write sees every write committed
+    # before it: with READ COMMITTED each statement reads the newest committed data.
+    if conn.get_execution_options().get("mishaps_write", False):
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+
+
+def _writer(engine: Engine) -> Engine:
+    """The engine for write transactions: they take the database's one writer lock first."""
+    if is_sqlite(engine):
+        return engine.execution_options(mishaps_write=True)
+    return engine.execution_options(mishaps_write=True, isolation_level="READ COMMITTED")
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def has_schema(engine: Engine) -> bool:
+@dataclass(frozen=True)
+class SchemaState:
+    """What a database holds: mishaps tables or not, and the schema revision it records."""
+
+    has_tables: bool
+    revision: str | None  # None: no revision recorded
+
+    @property
+    def current(self) -> bool:
+        return self.has_tables and self.revision == HEAD
+
+    @property
+    def known(self) -> bool:
+        return self.revision is None or self.revision in REVISIONS
+
+
+def schema_state(engine: Engine) -> SchemaState:
+    """One look at the catalogue and one SELECT: cheap enough for every command."""
     try:
-        return inspect(engine).has_table("mishap")
+        with engine.connect() as conn:
+            names = set(inspect(conn).get_table_names())
+            revision = None
+            if "alembic_version" in names:
+                revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except OperationalError as exc:
-        raise DatabaseError(f"cannot open the database: {exc.orig}") from exc
+        raise DatabaseError(f"cannot open the database: {_reason(exc)}") from exc
+    return SchemaState(has_tables="mishap" in names, revision=revision)
+
+
+def _reason(exc: DBAPIError) -> str:
+    text_ = str(exc.orig).strip()
+    return text_.splitlines()[0] if text_ else type(exc.orig).__name__
+
+
+def has_schema(engine: Engine) -> bool:
+    return schema_state(engine).has_tables
+
+
+def require_current(engine: Engine, *, upgrade_hint: str = "mishaps db upgrade") -> None:
+    """Refuse a database whose schema is not the one this version of mishaps writes and reads."""
+    state = schema_state(engine)
+    if not state.has_tables or state.current:
+        return
+    if state.revision is None:
+        raise DatabaseError(
+            f"the database was made before schema revisions were recorded; run: {upgrade_hint}"
+        )
+    if not state.known:
+        raise DatabaseError(
+            f"the database is at schema revision {state.revision}, newer than this version of"
+            f" mishaps knows (it knows up to {HEAD}); upgrade mishaps to use it"
+        )
+    raise DatabaseError(f"the database is at schema revision {state.revision}; run: {upgrade_hint}")
+
+
+def _alembic_config(conn: Connection) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.attributes["connection"] = conn
+    return config
+
+
+def migrate(engine: Engine, target: str = "head") -> tuple[str | None, str | None]:
+    """Upgrade the schema to ``target`` in one transaction; returns (revision before, after).
+
+    An empty database gets the whole schema. A database made before revisions were recorded
+    holds the initial schema and is stamped with it first. A newer database is refused.
+    """
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    with _writer(engine).begin() as conn:
+        before = MigrationContext.configure(conn).get_current_revision()
+        if before is not None and before not in REVISIONS:
+            raise DatabaseError(
+                f"the database is at schema revision {before}, newer than this version of"
+                f" mishaps knows (it knows up to {HEAD}); upgrade mishaps to use it"
+            )
+        config = _alembic_config(conn)
+        if before is None and inspect(conn).has_table("mishap"):
+            command.stamp(config, REVISIONS[0])
+        command.upgrade(config, target)
+        after = MigrationContext.configure(conn).get_current_revision()
+    return before, after
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table and the search index; harmless on an existing database."""
-    SQLModel.metadata.create_all(engine)
-    with engine.begin() as conn:
-        if is_sqlite(engine):
-            conn.execute(
-                text(
-                    "CREATE VIRTUAL TABLE IF NOT EXISTS mishap_fts USING fts5("
-                    "title, summary, findings, tokenize='porter unicode61')"
-                )
-            )
-        else:
-            conn.execute(
-                text(
-                    "CREATE TABLE IF NOT EXISTS mishap_search ("
-                    " mishap_pk integer PRIMARY KEY REFERENCES mishap(pk) ON DELETE CASCADE,"
-                    " doc tsvector NOT NULL, findings tsvector NOT NULL)"
-                )
-            )
-            conn.execute(
-                text(
-                    "CREATE INDEX IF NOT EXISTS ix_mishap_search_doc"
-                    " ON mishap_search USING gin (doc)"
-                )
-            )
-            conn.execute(
-                text(
-                    "CREATE INDEX IF NOT EXISTS ix_mishap_search_findings"
-                    " ON mishap_search USING gin (findings)"
-                )
-            )
+    """Create every table and the search index by running the migrations; harmless when current."""
+    if not schema_state(engine).current:
+        migrate(engine)
 
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A session for one write transaction, which takes SQLite's write lock at BEGIN."""
-    with session_scope(engine.execution_options(mishaps_write=True)) as session:
+    with session_scope(_writer(engine)) as session:
         try:
             yield session
         except OperationalError as exc:
-            if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+            reason = str(exc.orig)
+            if "locked" in reason or "busy" in reason or "lock timeout" in reason:
                 raise DatabaseError(
                     f"the database is busy (another process held it for over"
                     f" {BUSY_TIMEOUT_MS // 1000} s); nothing was written, try again"

@@ -10,8 +10,8 @@ Nothing of ours is imported here but the vocabularies.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlmodel import AutoString, Field, SQLModel
 
 from mishaps.vocab import (  # noqa: F401  (re-exported: the vocabulary of these tables)
     Damage,
@@ -25,6 +25,12 @@ from mishaps.vocab import (  # noqa: F401  (re-exported: the vocabulary of these
 )
 
 
+# Text that is sorted or matched by prefix (ids, ISO dates, codes) compares byte by byte on
+# PostgreSQL too, as it does on SQLite: a database created with a linguistic collation (en_US)
+# would otherwise sort ids differently and break the prefix ranges in mishaps.queries.
+BYTES = AutoString().with_variant(String(collation="C"), "postgresql")
+
+
 def _parent() -> Column[int]:
     return Column(Integer, ForeignKey("mishap.pk", ondelete="CASCADE"), primary_key=True)
 
@@ -33,12 +39,12 @@ class Mishap(SQLModel, table=True):
     __tablename__ = "mishap"
 
     pk: int | None = Field(default=None, primary_key=True)
-    id: str = Field(unique=True, index=True)
+    id: str = Field(unique=True, index=True, sa_type=BYTES)
     title: str
     occurred_on: str  # YYYY-MM-DD, YYYY-MM or YYYY, as given
     # The period the (possibly partial) date covers, for range filters and sorting.
-    date_start: str = Field(index=True)
-    date_end: str
+    date_start: str = Field(index=True, sa_type=BYTES)
+    date_end: str = Field(sa_type=BYTES)
     time: str | None = None
     status: str = Field(index=True)
     service: str = Field(index=True)
@@ -80,7 +86,7 @@ class Aircraft(SQLModel, table=True):
     mds_mission: str | None = None
     mds_design: str | None = None
     mds_series: str | None = None
-    type_norm: str  # case-folded, single-spaced type, for non-MDS matching
+    type_norm: str = Field(sa_type=BYTES)  # case-folded, single-spaced type, for non-MDS matching
     serial: str | None = None
     unit: str | None = None
     callsign: str | None = None
@@ -106,7 +112,7 @@ class FindingHfacs(SQLModel, table=True):
     mishap_pk: int = Field(sa_column=_parent())
     finding_position: int = Field(primary_key=True)
     position: int = Field(primary_key=True)
-    code: str
+    code: str = Field(sa_type=BYTES)
 
 
 class MishapCategory(SQLModel, table=True):
@@ -118,7 +124,7 @@ class MishapCategory(SQLModel, table=True):
 
     mishap_pk: int = Field(sa_column=_parent())
     position: int = Field(primary_key=True)
-    code: str
+    code: str = Field(sa_type=BYTES)
 
 
 class Source(SQLModel, table=True):
@@ -148,7 +154,7 @@ class Revision(SQLModel, table=True):
     __table_args__ = (Index("ix_revision_case", "mishap_id", "seq"),)
 
     seq: int | None = Field(default=None, primary_key=True)
-    mishap_id: str
+    mishap_id: str = Field(sa_type=BYTES)
     action: str  # insert | replace | delete
     at: str  # UTC, ISO 8601 with seconds: 2026-03-13T10:00:00Z
     command: str

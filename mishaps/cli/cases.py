@@ -9,6 +9,7 @@ from mishaps.cli.common import (
     ExportFormat,
     ListFormat,
     ShowFormat,
+    db_url,
     err,
     filter_options,
     handle_errors,
@@ -45,14 +46,13 @@ def init(
 
     Example: mishaps --db office.db init
     """
-    from mishaps.config import resolve_db
+    from mishaps.config import display_db
     from mishaps.db import create_schema
 
     engine = open_db(ctx, create=True, seed=not empty)
     create_schema(engine)
     added = 0 if empty else load_seed(engine)
-    where = resolve_db((ctx.find_root().obj).db)[0]
-    typer.echo(f"Database ready at {where.removeprefix('sqlite:///')}: {added} seed cases added.")
+    typer.echo(f"Database ready at {display_db(db_url(ctx)[0])}: {added} seed cases added.")
 
 
 @handle_errors

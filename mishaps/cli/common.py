@@ -53,18 +53,21 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def open_db(ctx: typer.Context, *, create: bool = False, seed: bool = True) -> "Engine":
+def open_db(
+    ctx: typer.Context, *, create: bool = False, seed: bool = True, check: bool = True
+) -> "Engine":
     """The engine for --db / $MISHAPS_DB / the default file.
 
     The default database is created and loaded with the seed cases on first use, so a
     newcomer's first command just works; an explicit database must exist unless ``create``.
+    A database whose schema revision is not this version's is refused unless not ``check``
+    (the `db` commands, which report and upgrade it).
     """
-    from mishaps.config import resolve_db, sqlite_path
-    from mishaps.db import create_schema, has_schema, make_engine
+    from mishaps.config import display_db, sqlite_path
+    from mishaps.db import create_schema, make_engine, require_current, schema_state
     from mishaps.errors import DatabaseError
 
-    state: State = ctx.find_root().obj or State()
-    url, is_default = resolve_db(state.db)
+    url, is_default = db_url(ctx)
     path = sqlite_path(url)
     first_run = is_default and path is not None and not path.exists()
     engine = make_engine(url, create=create or first_run)
@@ -74,10 +77,30 @@ def open_db(ctx: typer.Context, *, create: bool = False, seed: bool = True) -> "
         added = load_seed(engine) if seed else 0
         err(f"Created the database {path} with {added} seed cases (mishaps init).")
         return engine
-    if not create and not has_schema(engine):
-        shown = path or url
-        raise DatabaseError(f"{shown} holds no mishaps database; create one with: mishaps --db {shown} init")
+    if not create and not schema_state(engine).has_tables:
+        shown = display_db(url)
+        raise DatabaseError(
+            f"{shown} holds no mishaps database; create one with: mishaps --db {shown} init"
+        )
+    if check:
+        require_current(engine, upgrade_hint=command_hint(ctx, "db upgrade"))
     return engine
+
+
+def db_url(ctx: typer.Context) -> tuple[str, bool]:
+    """The database URL from --db / $MISHAPS_DB / the default, and whether it is the default."""
+    from mishaps.config import resolve_db
+
+    state: State = ctx.find_root().obj or State()
+    return resolve_db(state.db)
+
+
+def command_hint(ctx: typer.Context, command: str) -> str:
+    """`mishaps <command>` spelled for the database in use (with --db unless it is the default)."""
+    from mishaps.config import display_db
+
+    url, is_default = db_url(ctx)
+    return f"mishaps {command}" if is_default else f"mishaps --db {display_db(url)} {command}"
 
 
 def load_seed(engine: "Engine") -> int:

@@ -1,0 +1,16 @@
+"""Schema migrations (Alembic), shipped in the package and run by ``mishaps.db``: no alembic.ini.
+
+``REVISIONS`` lists every revision this version of mishaps knows, oldest first (a test checks it
+against the scripts in ``versions/``). It is kept here rather than read from the scripts so that
+checking a database's revision, which every command does, costs one SELECT and no Alembic import.
+"""
+
+from __future__ import annotations
+
+REVISIONS: tuple[str, ...] = ("0001",)
+HEAD = REVISIONS[-1]
+
+
+def is_search_table(name: str | None) -> bool:
+    """The full-text tables (FTS5 and its shadow tables, or tsvector): made per dialect."""
+    return name is not None and (name == "mishap_search" or name.startswith("mishap_fts"))
