@@ -32,6 +32,7 @@ from mishaps.errors import MishapsError
 from mishaps.models import Aircraft, FindingHfacs, Mishap, MishapCategory
 from mishaps.filters import Filters
 from mishaps.schema import Case, date_period
+from mishaps.store import plain_words
 
 
 def _aircraft_condition(query: str) -> ColumnElement[bool]:
@@ -55,17 +56,42 @@ def _prefix(column: Any, value: str) -> ColumnElement[bool]:
 _WORD = re.compile(r"[\w][\w'-]*\*?", re.UNICODE)
 
 
-def _fts_query(text_: str) -> str:
-    """User text -> an FTS5 query of quoted terms (all required; a trailing * keeps a prefix)."""
+def _terms(text_: str) -> list[tuple[str, bool]]:
+    """User text -> search terms, each with whether it is a prefix (a trailing *)."""
     terms = []
     for word in _WORD.findall(text_):
         star = word.endswith("*")
         word = word.rstrip("*").replace('"', "")
         if word:
-            terms.append(f'"{word}"' + ("*" if star else ""))
+            terms.append((word, star))
     if not terms:
         raise MishapsError(f"nothing to search for in {text_!r}")
-    return " AND ".join(terms)
+    return terms
+
+
+def _fts_query(text_: str) -> str:
+    """User text -> an FTS5 query of quoted terms (all required; a trailing * keeps a prefix)."""
+    return " AND ".join(f'"{word}"' + ("*" if star else "") for word, star in _terms(text_))
+
+
+def _tsquery(text_: str) -> str:
+    """The same terms as a PostgreSQL tsquery, meaning what FTS5 makes of them.
+
+    FTS5 reads a quoted term as a phrase of its tokens ("in-flight" is "in" then "flight"); so
+    does this, with ``<->``. Every term is required, ``:*`` keeps a prefix, and the
+    ``mishaps_english`` configuration (migration 0001) stems without stop words, as FTS5's
+    porter tokenizer does. The stemmers differ in rare words, not in the seed data's.
+    """
+    phrases = []
+    for word, star in _terms(text_):
+        tokens = plain_words(word).split()
+        if not tokens:
+            continue
+        quoted = ["'" + t.replace("'", "''") + "'" for t in tokens]
+        if star:
+            quoted[-1] += ":*"
+        phrases.append(" <-> ".join(quoted))
+    return " & ".join(phrases) if phrases else "''"
 
 
 def _search_pks(session: Session, query: str, *, findings_only: bool) -> Any:
@@ -78,7 +104,7 @@ def _search_pks(session: Session, query: str, *, findings_only: bool) -> Any:
         )
     column = "findings" if findings_only else "doc"
     return select(text("mishap_pk")).select_from(text("mishap_search")).where(
-        text(f"{column} @@ plainto_tsquery('english', :q)").bindparams(q=query)
+        text(f"{column} @@ to_tsquery('mishaps_english', :q)").bindparams(q=_tsquery(query))
     )
 
 

@@ -7,6 +7,7 @@ mishap rows come back with their keys in parameter order, so children need no se
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -117,17 +118,31 @@ def insert_cases(session: Session, cases: Sequence[Case]) -> list[int]:
     return pks
 
 
+_NOT_A_TOKEN = re.compile(r"[\W_]+")
+
+
+def plain_words(text_: str) -> str:
+    """Text as FTS5's unicode61 tokenizer sees it: runs of letters and digits, nothing else.
+
+    Given to PostgreSQL's parser instead of the raw text, so that "KC-135" is the words "kc" and
+    "135" on both backends (PostgreSQL alone would read "-135" as a signed number).
+    """
+    return _NOT_A_TOKEN.sub(" ", text_)
+
+
 def _index(session: Session, items: list[tuple[int, Case]]) -> None:
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    clean = (lambda s: s) if sqlite else plain_words
     rows = [
         {
             "pk": pk,
-            "title": c.title,
-            "summary": c.summary,
-            "findings": "\n".join(f.text for f in c.findings),
+            "title": clean(c.title),
+            "summary": clean(c.summary),
+            "findings": clean("\n".join(f.text for f in c.findings)),
         }
         for pk, c in items
     ]
-    if session.get_bind().dialect.name == "sqlite":
+    if sqlite:
         session.execute(
             text("INSERT INTO mishap_fts(rowid, title, summary, findings) VALUES (:pk, :title, :summary, :findings)"),
             rows,
@@ -136,8 +151,8 @@ def _index(session: Session, items: list[tuple[int, Case]]) -> None:
         session.execute(
             text(
                 "INSERT INTO mishap_search(mishap_pk, doc, findings) VALUES (:pk,"
-                " to_tsvector('english', :title || ' ' || :summary || ' ' || :findings),"
-                " to_tsvector('english', :findings))"
+                " to_tsvector('mishaps_english', :title || ' ' || :summary || ' ' || :findings),"
+                " to_tsvector('mishaps_english', :findings))"
             ),
             rows,
         )

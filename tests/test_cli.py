@@ -141,12 +141,12 @@ def test_filters_are_spelled_the_same_on_every_query_command(runner) -> None:
             assert option in help_text, (command, option)
 
 
-def test_export_import_export_round_trip_is_identical(runner, seeded_db, tmp_path, monkeypatch) -> None:
+def test_export_import_export_round_trip_is_identical(runner, seeded_db, new_db, tmp_path) -> None:
     for fmt in ("yaml", "json"):
         first = runner("export", "--format", fmt).stdout
         out = tmp_path / f"all.{fmt}"
         out.write_text(first, encoding="utf-8")
-        fresh = tmp_path / f"fresh-{fmt}.db"
+        fresh = new_db()
         assert runner("--db", fresh, "init", "--empty").exit_code == 0
         assert runner("--db", fresh, "import", out).exit_code == 0
         assert runner("--db", fresh, "export", "--format", fmt).stdout == first
@@ -185,7 +185,7 @@ def test_show_unknown_id_is_one_clear_line(runner, seeded_db) -> None:
     assert result.stderr == "Error: no mishap with id 'no-such-case' (list them with: mishaps list)\n"
 
 
-def test_stats_counts_unknown_fatalities_apart(runner, tmp_path) -> None:
+def test_stats_counts_unknown_fatalities_apart(runner, fresh_db, tmp_path) -> None:
     base = yaml.safe_load((Path(SEED_FILES[0])).read_text())
     known = {**base, "id": "known-case", "occurred_on": "2001-05-05", "fatalities": 2,
              "aircraft": [{"role": "tanker", "type": "KC-10A"}]}
@@ -238,8 +238,8 @@ def test_explicit_missing_database_is_an_error_not_a_new_file(runner, tmp_path) 
     assert not missing.exists()
 
 
-def test_init_twice_is_harmless(runner, tmp_path) -> None:
-    db = tmp_path / "twice.db"
+def test_init_twice_is_harmless(runner, new_db) -> None:
+    db = new_db()
     assert runner("--db", db, "init").stdout.endswith(f"{len(SEED_FILES)} seed cases added.\n")
     second = runner("--db", db, "init")
     assert second.exit_code == 0 and second.stdout.endswith(": 0 seed cases added.\n")

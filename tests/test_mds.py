@@ -32,7 +32,7 @@ def test_parse(text, expected) -> None:
 
 
 @pytest.fixture
-def typed_db(runner, tmp_path):
+def typed_db(runner, fresh_db, tmp_path):
     cases = [
         {
             "id": f"case-{i}", "title": t, "occurred_on": "2000-01-01", "status": "final",

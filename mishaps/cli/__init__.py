@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from mishaps.cli import backup, cases, history, rates, report, taxonomy
+from mishaps.cli import backup, cases, db, history, rates, report, taxonomy
 from mishaps.cli.common import State
 
 app = typer.Typer(
@@ -59,6 +59,7 @@ taxonomy.register(app)
 rates.register(app)
 history.register(app)
 backup.register(app)
+app.add_typer(db.app)
 
 
 def main() -> None:

@@ -155,6 +155,13 @@ def upgrade() -> None:
             "title, summary, findings, tokenize='porter unicode61')"
         )
     else:
+        # English stemming without stop words, as FTS5's porter tokenizer: "the" is searchable.
+        op.execute("CREATE TEXT SEARCH DICTIONARY mishaps_stem (TEMPLATE = snowball, Language = english)")
+        op.execute("CREATE TEXT SEARCH CONFIGURATION mishaps_english (COPY = english)")
+        op.execute(
+            "ALTER TEXT SEARCH CONFIGURATION mishaps_english"
+            " ALTER MAPPING REPLACE english_stem WITH mishaps_stem"
+        )
         op.execute(
             "CREATE TABLE mishap_search ("
             " mishap_pk integer PRIMARY KEY REFERENCES mishap(pk) ON DELETE CASCADE,"
@@ -169,6 +176,8 @@ def downgrade() -> None:
         op.execute("DROP TABLE mishap_fts")
     else:
         op.execute("DROP TABLE mishap_search")
+        op.execute("DROP TEXT SEARCH CONFIGURATION mishaps_english")
+        op.execute("DROP TEXT SEARCH DICTIONARY mishaps_stem")
     for table in (
         "source",
         "mishap_category",
