@@ -9,7 +9,10 @@ from mishaps.vocab import OnConflict
 
 app = typer.Typer(
     name="db",
-    help="The database itself: schema revision (status), migrations (upgrade), copies (copy).",
+    help=(
+        "Look after the database itself: its schema revision, migrations and copies.\n\n"
+        "Example: mishaps --db postgresql://mishaps@dbhost/mishaps db status"
+    ),
     no_args_is_help=True,
 )
 
