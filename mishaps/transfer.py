@@ -74,16 +74,22 @@ def copy_database(
             wanted = None  # everything, deleted cases' history included
         result.revisions = _copy_revisions(src, dst, wanted)
         if result.replaced:
-            by_id = {c.id: c for c in store.load_cases(
-                dst, list(store.pks_by_id(dst, result.replaced).values()))}
+            by_id = {
+                c.id: c
+                for c in store.load_cases(dst, list(store.pks_by_id(dst, result.replaced).values()))
+            }
             store.record_revisions(
-                dst, [(mid, "replace", by_id[mid]) for mid in result.replaced],
-                command=command, file=source_name,
+                dst,
+                [(mid, "replace", by_id[mid]) for mid in result.replaced],
+                command=command,
+                file=source_name,
             )
     return result
 
 
-def _copy_cases(dst: Session, cases: list[Case], on_conflict: OnConflict, result: CopyResult) -> None:
+def _copy_cases(
+    dst: Session, cases: list[Case], on_conflict: OnConflict, result: CopyResult
+) -> None:
     existing = store.pks_by_id(dst, [c.id for c in cases])
     if existing:
         if on_conflict is OnConflict.replace:
@@ -127,8 +133,12 @@ def history(session: Session) -> list[dict[str, Any]]:
     rows = session.execute(select(Revision).order_by(Revision.seq)).scalars()  # type: ignore[arg-type]
     return [
         {
-            "mishap_id": r.mishap_id, "action": r.action, "at": r.at, "command": r.command,
-            "file": r.file, "document": json.loads(r.document) if r.document else None,
+            "mishap_id": r.mishap_id,
+            "action": r.action,
+            "at": r.at,
+            "command": r.command,
+            "file": r.file,
+            "document": json.loads(r.document) if r.document else None,
         }
         for r in rows
     ]

@@ -126,18 +126,18 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def new_db(
-    backend: str, tmp_path: Path, _pg_schemas: PostgresSchemas | None
-) -> Iterator[Callable[[], str]]:
-    """Makes fresh, empty databases on this test's backend: an SQLite path (the file does not
-    exist yet) or a postgresql:// URL of an empty schema. All are removed after the test."""
+def make_db(tmp_path: Path, _pg_schemas: PostgresSchemas | None) -> Iterator[Callable[[str], str]]:
+    """Makes a fresh, empty database of a kind, "sqlite" (a path; the file does not exist yet)
+    or "postgres" (the URL of an empty schema; skips the test without a server). All are
+    removed after the test."""
     made: list[str] = []
 
-    def make() -> str:
-        if backend == "sqlite":
+    def make(kind: str) -> str:
+        if kind == "sqlite":
             made.append(str(tmp_path / f"db-{len(made)}.db"))
+        elif _pg_schemas is None:
+            pytest.skip(PG_SKIP)
         else:
-            assert _pg_schemas is not None
             made.append(_pg_schemas.new())
         return made[-1]
 
@@ -146,6 +146,12 @@ def new_db(
         for url in made:
             if url.startswith("postgresql"):
                 _pg_schemas.drop(url)
+
+
+@pytest.fixture
+def new_db(backend: str, make_db: Callable[[str], str]) -> Callable[[], str]:
+    """Makes fresh, empty databases on this test's backend (see ``make_db``)."""
+    return lambda: make_db(backend)
 
 
 @pytest.fixture

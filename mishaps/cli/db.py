@@ -65,12 +65,21 @@ def upgrade(ctx: typer.Context) -> None:
 @handle_errors
 def copy(
     ctx: typer.Context,
-    to: Annotated[str, typer.Option(
-        "--to", metavar="PATH_OR_URL", show_default=False,
-        help="The target: an SQLite file or a postgresql:// URL; created if it holds no database.")],
-    on_conflict: Annotated[OnConflict, typer.Option(
-        help="Into a target that already holds cases or history: stop (error), keep the"
-        " target's case (skip) or take this database's (replace; history keeps both).")
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            metavar="PATH_OR_URL",
+            show_default=False,
+            help="The target: an SQLite file or a postgresql:// URL; made if it holds no database.",
+        ),
+    ],
+    on_conflict: Annotated[
+        OnConflict,
+        typer.Option(
+            help="Into a target that already holds cases or history: stop (error), keep the"
+            " target's case (skip) or take this database's (replace; history keeps both)."
+        ),
     ] = OnConflict.error,
 ) -> None:
     """Copy every case with its whole history from this database to another.
@@ -98,7 +107,9 @@ def copy(
     n = len(result.added) + len(result.replaced)
     counts = f"{n} case{'s' if n != 1 else ''}"
     if result.replaced or result.skipped:
-        counts += (f" ({len(result.added)} added, {len(result.replaced)} replaced,"
-                   f" {len(result.skipped)} skipped)")
+        counts += (
+            f" ({len(result.added)} added, {len(result.replaced)} replaced,"
+            f" {len(result.skipped)} skipped)"
+        )
     entries = f"{result.revisions} history entr{'ies' if result.revisions != 1 else 'y'}"
     typer.echo(f"Copied {counts} and {entries} from {source_name} to {target_name}.")

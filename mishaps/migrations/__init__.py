@@ -7,6 +7,8 @@ checking a database's revision, which every command does, costs one SELECT and n
 
 from __future__ import annotations
 
+from typing import Any
+
 REVISIONS: tuple[str, ...] = ("0001",)
 HEAD = REVISIONS[-1]
 
@@ -14,3 +16,8 @@ HEAD = REVISIONS[-1]
 def is_search_table(name: str | None) -> bool:
     """The full-text tables (FTS5 and its shadow tables, or tsvector): made per dialect."""
     return name is not None and (name == "mishap_search" or name.startswith("mishap_fts"))
+
+
+def include_name(name: str | None, type_: str, _parent: Any) -> bool:
+    """What Alembic compares with the models: every table but the full-text ones."""
+    return not (type_ == "table" and is_search_table(name))

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from alembic import context
 from sqlmodel import SQLModel
 
 from mishaps import models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from mishaps.migrations import is_search_table
-
-
-def include_name(name: str | None, type_: str, _parent: Any) -> bool:
-    return not (type_ == "table" and is_search_table(name))
-
+from mishaps.migrations import include_name
 
 connection = context.config.attributes["connection"]
 context.configure(

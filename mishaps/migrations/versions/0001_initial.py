@@ -156,7 +156,9 @@ def upgrade() -> None:
         )
     else:
         # English stemming without stop words, as FTS5's porter tokenizer: "the" is searchable.
-        op.execute("CREATE TEXT SEARCH DICTIONARY mishaps_stem (TEMPLATE = snowball, Language = english)")
+        op.execute(
+            "CREATE TEXT SEARCH DICTIONARY mishaps_stem (TEMPLATE = snowball, Language = english)"
+        )
         op.execute("CREATE TEXT SEARCH CONFIGURATION mishaps_english (COPY = english)")
         op.execute(
             "ALTER TEXT SEARCH CONFIGURATION mishaps_english"
