@@ -33,9 +33,13 @@ from mishaps.errors import DatabaseError
 from mishaps.migrations import HEAD, REVISIONS
 
 BUSY_TIMEOUT_MS = 10_000
-# pg_advisory_xact_lock key of the one writer lock: "mishaps" in ASCII, so it is easy to spot in
-# pg_locks.
-WRITE_LOCK_KEY = 0x6D697368617073
+# The PostgreSQL writer lock is the advisory lock (WRITE_LOCK_KEY, oid of the schema): one per
+# mishaps database, also when several live in one PostgreSQL database. "mish" in ASCII, to be
+# easy to spot as classid in pg_locks.
+WRITE_LOCK_KEY = 0x6D697368
+WRITE_LOCK_SQL = (
+    f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY}, current_schema()::regnamespace::oid::int)"
+)
 
 
 def make_engine(url: str, *, create: bool = False) -> Engine:
@@ -85,7 +89,7 @@ def _postgres_begin(conn: Any) -> None:
     # before it: with READ COMMITTED each statement reads the newest committed data.
     if conn.get_execution_options().get("mishaps_write", False):
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+        conn.exec_driver_sql(WRITE_LOCK_SQL)
 
 
 def _writer(engine: Engine) -> Engine:
