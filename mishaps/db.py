@@ -208,7 +208,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
             if "locked" in reason or "busy" in reason or "lock timeout" in reason:
                 raise DatabaseError(
                     f"the database is busy (another process held it for over"
-                    f" {BUSY_TIMEOUT_MS // 1000} s); nothing was written, try again"
+                    f" {BUSY_TIMEOUT_MS / 1000:g} s); nothing was written, try again"
                 ) from exc
             raise
 

@@ -154,3 +154,23 @@ def test_the_later_of_two_conflicting_edits_wins_and_history_keeps_both(
         ("replace", "The later edit."),
     ]
     assert "The later edit." in runner("--db", url, "show", SHELL_77).stdout
+
+
+def test_a_writer_that_waits_too_long_is_told_the_database_is_busy(
+    runner, make_db, tmp_path, monkeypatch
+) -> None:
+    import psycopg
+
+    url = make_db("postgres")
+    assert runner("--db", url, "init", "--empty").exit_code == 0
+    monkeypatch.setattr("mishaps.db.BUSY_TIMEOUT_MS", 100)
+    schema = url.rsplit("%3D", 1)[1]
+    with psycopg.connect(url.split("?")[0], options=f"-csearch_path={schema}") as holder:
+        holder.execute(WRITE_LOCK_SQL)
+        result = runner("--db", url, "import", case_file(tmp_path / "c.json", "new-case", "New."))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: the database is busy (another process held it for over 0.1 s);"
+        " nothing was written, try again\n"
+    )
+    assert listed(runner, url) == []
