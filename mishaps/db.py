@@ -184,9 +184,14 @@ def migrate(engine: Engine, target: str = "head") -> tuple[str | None, str | Non
                 f" mishaps knows (it knows up to {HEAD}); upgrade mishaps to use it"
             )
         config = _alembic_config(conn)
-        if before is None and inspect(conn).has_table("mishap"):
-            command.stamp(config, REVISIONS[0])
-        command.upgrade(config, target)
+        try:
+            if before is None and inspect(conn).has_table("mishap"):
+                command.stamp(config, REVISIONS[0])
+            command.upgrade(config, target)
+        except DBAPIError as exc:  # e.g. a role that may not change the schema
+            raise DatabaseError(
+                f"the schema upgrade failed and changed nothing: {_reason(exc)}"
+            ) from exc
         after = MigrationContext.configure(conn).get_current_revision()
     return before, after
 
@@ -199,18 +204,20 @@ def create_schema(engine: Engine) -> None:
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
-    """A session for one write transaction, which takes SQLite's write lock at BEGIN."""
+    """A session for one write transaction, which first takes the database's writer lock."""
     with session_scope(_writer(engine)) as session:
         try:
             yield session
-        except OperationalError as exc:
+        except DBAPIError as exc:  # e.g. a role without the right to write
             reason = str(exc.orig)
             if "locked" in reason or "busy" in reason or "lock timeout" in reason:
                 raise DatabaseError(
                     f"the database is busy (another process held it for over"
                     f" {BUSY_TIMEOUT_MS / 1000:g} s); nothing was written, try again"
                 ) from exc
-            raise
+            raise DatabaseError(
+                f"the database refused the write: {_reason(exc)}; nothing was written"
+            ) from exc
 
 
 @contextmanager
