@@ -186,7 +186,7 @@ def migrate(engine: Engine, target: str = "head") -> tuple[str | None, str | Non
         config = _alembic_config(conn)
         try:
             if before is None and inspect(conn).has_table("mishap"):
-                command.stamp(config, REVISIONS[0])
+                command.stamp(config, _unrecorded_revision(conn))
             command.upgrade(config, target)
         except DBAPIError as exc:  # e.g. a role that may not change the schema
             raise DatabaseError(
@@ -194,6 +194,16 @@ def migrate(engine: Engine, target: str = "head") -> tuple[str | None, str | Non
             ) from exc
         after = MigrationContext.configure(conn).get_current_revision()
     return before, after
+
+
+def _unrecorded_revision(conn: Connection) -> str:
+    """The revision of a database made before revisions were recorded, told by its columns.
+
+    Such databases were made by ``create_all`` from the models of their day: without the
+    derived columns before mishaps had classes by era (0001), with them after (0002).
+    """
+    columns = {c["name"] for c in inspect(conn).get_columns("mishap")}
+    return "0002" if "fiscal_year" in columns else "0001"
 
 
 def create_schema(engine: Engine) -> None:

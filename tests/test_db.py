@@ -166,6 +166,9 @@ def test_upgrade_from_the_first_revision_keeps_every_case(
         ["export", "--format", "json"],
         ["list", "--search", "boom*"],
         ["stats", "--by", "aircraft"],
+        ["list", "--class", "A", "--format", "json"],  # the derived columns were filled
+        ["stats", "--by", "class", "--format", "json"],
+        ["stats", "--by", "fy", "--format", "json"],
     ):
         assert runner("--db", old, *args).stdout == runner("--db", seeded_db, *args).stdout, args
     # The upgraded database takes new cases (its key sequences are where they should be).
@@ -259,6 +262,18 @@ def test_a_database_from_before_migrations_is_stamped_by_upgrade(
     upgraded = runner("db", "upgrade")
     assert upgraded.stdout == f"Upgraded {shown} from schema revision unrecorded to {HEAD}.\n"
     assert len(json.loads(runner("list", "--format", "json").stdout)) == len(SEED_FILES)
+
+
+def test_an_unrecorded_database_with_derived_classes_is_stamped_as_such(runner, seeded_db) -> None:
+    """Made by create_all after mishaps had classes by era: the second revision's shape."""
+    expected = runner("export", "--format", "json").stdout
+    set_revision(seeded_db, None)
+    shown = display_db(to_url(str(seeded_db)))
+    assert runner("list").exit_code == 1
+    upgraded = runner("db", "upgrade")
+    assert upgraded.stdout == f"Upgraded {shown} from schema revision unrecorded to {HEAD}.\n"
+    assert runner("db", "status").stdout.splitlines()[1] == f"Schema revision: {HEAD} (current)"
+    assert runner("export", "--format", "json").stdout == expected
 
 
 def test_upgrade_of_an_empty_database_says_to_init(runner, fresh_db) -> None:
