@@ -59,7 +59,7 @@ taxonomy.register(app)
 rates.register(app)
 history.register(app)
 backup.register(app)
-app.add_typer(db.app)
+db.register(app)
 
 
 def main() -> None:

@@ -17,6 +17,10 @@ app = typer.Typer(
 )
 
 
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="db")
+
+
 @app.command()
 @handle_errors
 def status(ctx: typer.Context) -> None:
