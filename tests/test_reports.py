@@ -44,6 +44,13 @@ def report(runner, tmp_path):
     return run
 
 
+@pytest.fixture
+def backend() -> str:
+    """Rendering does not depend on the backend: these run on SQLite only, and
+    tests/test_transfer.py checks that reports from PostgreSQL are the same bytes."""
+    return "sqlite"
+
+
 @pytest.mark.parametrize("case", seed_cases(), ids=lambda c: c["id"])
 def test_brief_of_each_seed_case_has_title_date_aircraft_and_every_source(report, seeded_db, case) -> None:
     pages = pdf_text(report("brief", case["id"]))

@@ -183,3 +183,18 @@ def test_sqlite_and_postgres_give_the_same_answers_on_the_seed_data(runner, make
     # The searches are not vacuous: most find something, not everything.
     found = [len(json.loads(v)) for k, v in on_sqlite.items() if k.startswith("--search")]
     assert sum(0 < n < len(SEED_FILES) for n in found) >= len(SEARCHES) // 2
+
+
+def test_reports_from_sqlite_and_postgres_are_the_same_bytes(
+    runner, make_seeded, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    sqlite, postgres = make_seeded("sqlite"), make_seeded("postgres")
+    for args in (["brief", SHELL_77], ["summary", "--aircraft", "KC-135"]):
+        pdfs = []
+        for where in (sqlite, postgres):
+            out = tmp_path / f"{args[0]}-{len(pdfs)}.pdf"
+            result = runner("--db", where, "report", *args, "-o", out)
+            assert result.exit_code == 0, result.stderr
+            pdfs.append(out.read_bytes())
+        assert pdfs[0] == pdfs[1], args
