@@ -24,7 +24,6 @@ from mishaps.vocab import (  # noqa: F401  (re-exported: the vocabulary of these
     Status,
 )
 
-
 # Text that is sorted or matched by prefix (ids, ISO dates, codes) compares byte by byte on
 # PostgreSQL too, as it does on SQLite: a database created with a linguistic collation (en_US)
 # would otherwise sort ids differently and break the prefix ranges in mishaps.queries.

@@ -57,7 +57,7 @@ class Runner:
     def __init__(self) -> None:
         self._runner = CliRunner()
 
-    def __call__(self, *args: str, input: str | None = None):  # noqa: ANN204
+    def __call__(self, *args: str, input: str | None = None):
         return self._runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
 
 
