@@ -13,6 +13,13 @@ from tests.conftest import SEED_FILES
 IRAQ = "2026-03-12-kc-135-western-iraq"
 
 
+@pytest.fixture
+def backend() -> str:
+    """Backups of an SQLite file are these tests' subject (a PostgreSQL database is always backed
+    up logically); test_backups_move_a_database_to_postgresql_and_back covers PostgreSQL."""
+    return "sqlite"
+
+
 def snapshot(runner, db: Path | str | None = None) -> tuple[str, list[str]]:
     """Everything a restore must bring back: the export and every case's history."""
     prefix = ["--db", str(db)] if db else []
@@ -182,12 +189,10 @@ def test_restore_asks_before_replacing_and_aborts_without_an_answer(
 
 
 @pytest.mark.postgres
-def test_backups_move_a_database_to_postgresql_and_back(runner, seeded_db, tmp_path) -> None:
-    import os
-
-    url = os.environ.get("MISHAPS_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("set MISHAPS_TEST_POSTGRES_URL to a PostgreSQL database the test may overwrite")
+def test_backups_move_a_database_to_postgresql_and_back(
+    runner, seeded_db, make_db, tmp_path
+) -> None:
+    url = make_db("postgres")  # an empty schema of its own; skips without a server
     before = snapshot(runner)
     assert runner("backup", tmp_path / "sqlite.db").exit_code == 0
     result = runner("--db", url, "restore", tmp_path / "sqlite.db", "--yes")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import yaml
@@ -29,11 +28,19 @@ def write_yaml(path: Path, doc: dict) -> Path:
     return path
 
 
-def backdate(db: Path, mishap_id: str, at: str) -> None:
-    """Pretend the case's revisions so far were made at ``at``."""
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE revision SET at = ? WHERE mishap_id = ?", (at, mishap_id))
-    conn.close()
+def backdate(db: Path | str, mishap_id: str, at: str) -> None:
+    """Pretend the case's revisions so far were made at ``at`` (an SQLite path or a URL)."""
+    from sqlalchemy import text
+
+    from mishaps.config import to_url
+    from mishaps.db import make_engine
+
+    engine = make_engine(to_url(str(db)))
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE revision SET at = :at WHERE mishap_id = :id"), {"at": at, "id": mishap_id}
+        )
+    engine.dispose()
 
 
 def test_show_as_of_gives_the_case_as_it_stood_then(runner, tmp_path) -> None:

@@ -21,6 +21,12 @@ pytestmark = pytest.mark.slow
 WAIT = 120  # seconds: a bound for a hung process, never an expectation of speed
 
 
+@pytest.fixture
+def backend() -> str:
+    """SQLite files only (WAL, file locks); tests/test_concurrency.py covers PostgreSQL."""
+    return "sqlite"
+
+
 def generated_file(runner, path: Path, n: int, prefix: str) -> Path:
     """``n`` valid cases with fresh ids, made from the seed cases as exported."""
     seeds = json.loads(runner("export", "--format", "json").stdout)["mishaps"]
