@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from mishaps import store
 from mishaps.db import session_scope, write_session
@@ -65,7 +65,7 @@ def copy_database(
                 f" {revisions} history entr{'ies' if revisions != 1 else 'y'}; nothing copied"
                 " (use --on-conflict skip or --on-conflict replace to copy into it)"
             )
-        pks = list(src.execute(select(Mishap.pk).order_by(Mishap.pk)).scalars())
+        pks = list(src.execute(select(col(Mishap.pk)).order_by(col(Mishap.pk))).scalars())
         for part in store.chunks(pks):
             _copy_cases(dst, store.load_cases(src, part), on_conflict, result)
         if merging:
@@ -124,7 +124,7 @@ def _copy_revisions(src: Session, dst: Session, wanted: set[str] | None) -> int:
         if wanted is not None:
             batch = [r for r in batch if r["mishap_id"] in wanted]
         if batch:
-            dst.execute(insert(Revision), batch)  # type: ignore[arg-type]
+            dst.execute(insert(Revision), batch)
             copied += len(batch)
 
 

@@ -14,7 +14,8 @@ try:
     app({args!r}, standalone_mode=False)
 except SystemExit:
     pass
-print("LOADED:" + ",".join(sorted(m for m in ("weasyprint", "sqlalchemy", "sqlmodel", "pydantic") if m in sys.modules)))
+HEAVY = ("weasyprint", "sqlalchemy", "sqlmodel", "pydantic", "alembic")
+print("LOADED:" + ",".join(sorted(m for m in HEAVY if m in sys.modules)))
 """
 
 
@@ -35,3 +36,4 @@ def test_list_does_not_import_weasyprint() -> None:
     loaded = loaded_after(["list", "--aircraft", "KC-135", "--format", "json"])
     assert "sqlalchemy" in loaded  # the probe really ran the query
     assert "weasyprint" not in loaded
+    assert "alembic" not in loaded  # checking the schema revision is one SELECT, no Alembic

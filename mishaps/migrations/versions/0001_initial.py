@@ -11,6 +11,8 @@ indexes on PostgreSQL; both are filled by ``mishaps.store``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -23,14 +25,12 @@ depends_on = None
 BYTES = sa.String().with_variant(sa.String(collation="C"), "postgresql")
 
 
-def _col(
-    name: str, type_: sa.types.TypeEngine[object] | type, *, null: bool = False
-) -> sa.Column[object]:
+def _col(name: str, type_: sa.types.TypeEngine[Any], *, null: bool = False) -> sa.Column[Any]:
     return sa.Column(name, type_, nullable=null)
 
 
 def _child(
-    name: str, *columns: sa.Column[object], key: tuple[str, ...] = ("mishap_pk", "position")
+    name: str, *columns: sa.Column[Any], key: tuple[str, ...] = ("mishap_pk", "position")
 ) -> None:
     op.create_table(
         name,
