@@ -19,7 +19,7 @@ from mishaps.db import WRITE_LOCK_SQL, make_engine, session_scope
 from mishaps.transfer import history
 from tests.conftest import SEED_FILES
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 WORKER = Path(__file__).with_name("concurrency_worker.py")
 SHELL_77 = "2013-05-03-shell-77"
