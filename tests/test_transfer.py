@@ -198,3 +198,24 @@ def test_reports_from_sqlite_and_postgres_are_the_same_bytes(
             assert result.exit_code == 0, result.stderr
             pdfs.append(out.read_bytes())
         assert pdfs[0] == pdfs[1], args
+
+
+def test_copy_into_a_database_at_an_older_revision_asks_to_upgrade_it(
+    runner, seeded_db, new_db
+) -> None:
+    from mishaps.db import migrate
+    from mishaps.migrations import REVISIONS
+
+    target = new_db()
+    engine = make_engine(to_url(target), create=True)
+    migrate(engine, REVISIONS[0])
+    engine.dispose()
+    result = runner("db", "copy", "--to", target)
+    assert result.exit_code == 1
+    shown = display_db(to_url(target))
+    assert result.stderr == (
+        f"Error: the database is at schema revision {REVISIONS[0]};"
+        f" run: mishaps --db {shown} db upgrade\n"
+    )
+    assert runner("--db", target, "db", "upgrade").exit_code == 0
+    assert runner("db", "copy", "--to", target).exit_code == 0
