@@ -151,11 +151,15 @@ def require_current(engine: Engine, *, upgrade_hint: str = "mishaps db upgrade")
             f"the database was made before schema revisions were recorded; run: {upgrade_hint}"
         )
     if not state.known:
-        raise DatabaseError(
-            f"the database is at schema revision {state.revision}, newer than this version of"
-            f" mishaps knows (it knows up to {HEAD}); upgrade mishaps to use it"
-        )
+        raise DatabaseError(_too_new(state.revision))
     raise DatabaseError(f"the database is at schema revision {state.revision}; run: {upgrade_hint}")
+
+
+def _too_new(revision: str) -> str:
+    return (
+        f"the database is at schema revision {revision}, newer than this version of mishaps"
+        f" knows (it knows up to {HEAD}); upgrade mishaps to use it"
+    )
 
 
 def _alembic_config(conn: Connection) -> Any:
@@ -170,8 +174,8 @@ def _alembic_config(conn: Connection) -> Any:
 def migrate(engine: Engine, target: str = "head") -> tuple[str | None, str | None]:
     """Upgrade the schema to ``target`` in one transaction; returns (revision before, after).
 
-    An empty database gets the whole schema. A database made before revisions were recorded
-    holds the initial schema and is stamped with it first. A newer database is refused.
+    An empty database gets the whole schema. A database made before revisions were recorded is
+    stamped first with the revision its columns show. A newer database is refused.
     """
     from alembic import command
     from alembic.runtime.migration import MigrationContext
@@ -179,10 +183,7 @@ def migrate(engine: Engine, target: str = "head") -> tuple[str | None, str | Non
     with _writer(engine).begin() as conn:
         before = MigrationContext.configure(conn).get_current_revision()
         if before is not None and before not in REVISIONS:
-            raise DatabaseError(
-                f"the database is at schema revision {before}, newer than this version of"
-                f" mishaps knows (it knows up to {HEAD}); upgrade mishaps to use it"
-            )
+            raise DatabaseError(_too_new(before))
         config = _alembic_config(conn)
         try:
             if before is None and inspect(conn).has_table("mishap"):
