@@ -312,3 +312,13 @@ def test_an_unreachable_server_is_one_clear_line(runner) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: cannot open the database: ")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_no_migration_is_drafted_while_the_models_and_migrations_agree(capsys) -> None:
+    from mishaps.migrations.__main__ import main
+
+    versions = sorted((Path(__file__).parent.parent / "mishaps/migrations/versions").glob("*.py"))
+    assert main(["nothing changed"]) == 1
+    assert capsys.readouterr().err == "Nothing to migrate: the models and the migrations agree.\n"
+    after = sorted((Path(__file__).parent.parent / "mishaps/migrations/versions").glob("*.py"))
+    assert after == versions

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import mishaps.models
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}
