@@ -10,7 +10,7 @@ Nothing of ours is imported here but the vocabularies.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlmodel import AutoString, Field, SQLModel
 
 from mishaps.vocab import (  # noqa: F401  (re-exported: the vocabulary of these tables)
@@ -46,7 +46,7 @@ class Mishap(SQLModel, table=True):
     date_end: str = Field(sa_type=BYTES)
     time: str | None = None
     status: str = Field(index=True)
-    service: str = Field(index=True)
+    service: str  # indexed case-folded: see ix_mishap_service_lower below
     operation: str | None = None
     location_description: str
     country: str | None = Field(default=None, index=True)
@@ -66,6 +66,10 @@ class Mishap(SQLModel, table=True):
     injuries: int | None = None
     summary: str
     notes: str | None = None
+
+
+# --service matches in any case, so the index is on the expression the query compares.
+Index("ix_mishap_service_lower", func.lower(Mishap.__table__.c.service))  # type: ignore[attr-defined]
 
 
 class Aircraft(SQLModel, table=True):

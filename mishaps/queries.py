@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -35,11 +36,17 @@ from mishaps.schema import Case, date_period
 from mishaps.store import plain_words
 
 
-def _aircraft_condition(query: str) -> ColumnElement[bool]:
+def _aircraft_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
     parsed = mds.parse(query)
     if parsed is None:
         norm = mds.normalize_type(query)
-        return or_(Aircraft.type_norm == norm, Aircraft.type_norm.startswith(norm + " "))  # type: ignore[attr-defined]
+        exact = or_(Aircraft.type_norm == norm, Aircraft.type_norm.startswith(norm + " "))  # type: ignore[attr-defined]
+        if not sqlite:
+            return exact
+        # SQLite's LIKE cannot use the index (it folds case); a byte-order range around both
+        # alternatives can, and the exact test still decides. Not on PostgreSQL, whose
+        # collations need not order by bytes.
+        return and_(_prefix(Aircraft.type_norm, norm, upper="\U0010ffff"), exact)
     conds = [Aircraft.mds_design == parsed.design, Aircraft.mds_mission == parsed.mission]
     if parsed.series is not None:
         conds.append(Aircraft.mds_series == parsed.series)
@@ -48,9 +55,9 @@ def _aircraft_condition(query: str) -> ColumnElement[bool]:
     return and_(*conds)  # type: ignore[arg-type]
 
 
-def _prefix(column: Any, value: str) -> ColumnElement[bool]:
+def _prefix(column: Any, value: str, *, upper: str = "\uffff") -> ColumnElement[bool]:
     """``column`` starts with ``value``, as a range an index can serve."""
-    return and_(column >= value, column < value + "\uffff")
+    return and_(column >= value, column < value + upper)
 
 
 _WORD = re.compile(r"[\w][\w'-]*\*?", re.UNICODE)
@@ -114,7 +121,7 @@ def mishap_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
     if f.aircraft is not None or f.role is not None:
         sub = select(Aircraft.mishap_pk)
         if f.aircraft is not None:
-            sub = sub.where(_aircraft_condition(f.aircraft))
+            sub = sub.where(_aircraft_condition(f.aircraft, sqlite=session.get_bind().dialect.name == "sqlite"))
         if f.role is not None:
             sub = sub.where(Aircraft.role == f.role)
         conds.append(pk.in_(sub))  # type: ignore[union-attr]
@@ -139,7 +146,11 @@ def mishap_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
     if f.fiscal_year is not None:
         conds.append(Mishap.fiscal_year == f.fiscal_year)  # type: ignore[arg-type]
     if f.since is not None:
-        conds.append(Mishap.date_end >= date_period(f.since)[0].isoformat())  # type: ignore[arg-type]
+        since = date_period(f.since)[0]
+        conds.append(Mishap.date_end >= since.isoformat())  # type: ignore[arg-type]
+        # Implied, since a partial date spans at most a year: the bound lets the date_start
+        # index serve both the range and the ORDER BY (else SQLite scans it in date order).
+        conds.append(Mishap.date_start >= (since - timedelta(days=366)).isoformat())  # type: ignore[arg-type]
     if f.until is not None:
         conds.append(Mishap.date_start <= date_period(f.until)[1].isoformat())  # type: ignore[arg-type]
     if f.service is not None:
