@@ -23,6 +23,9 @@ app = typer.Typer(
         "(`mishaps export --format csv`)."
     ),
     no_args_is_help=True,
+    # Plain help and usage errors: Rich's import alone (~90 ms) costs more than Typer's, and
+    # `mishaps --help` should cost little more than `import typer` (issue 6, bench/RESULTS.md).
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -17,6 +17,7 @@ app = typer.Typer(
         "Example: mishaps report brief 2013-05-03-shell-77 --marking CUI -o brief.pdf"
     ),
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain help, as the main app (see mishaps/cli/__init__.py)
 )
 
 PANEL = "Report"
