@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,7 +57,45 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
 
 
 def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    fast = _rows_json(data)
+    return (json.dumps(data, indent=2, ensure_ascii=False) if fast is None else fast) + "\n"
+
+
+def _rows_json(data: Any) -> str | None:
+    """``json.dumps(data, indent=2, ensure_ascii=False)``, byte for byte, for a list of flat
+    mappings of plain scalars (the rows `list` prints); None for anything else.
+
+    With ``indent`` the json module falls back to its pure-Python encoder: 45,000 rows took
+    0.45 s, more than the query. Here only the strings go through json's C encoder.
+    """
+    if type(data) is not list or not data:
+        return None
+    enc = json.encoder.encode_basestring  # the C version when the interpreter has it
+    keys: dict[str, str] = {}
+    out = []
+    for row in data:
+        if type(row) is not dict:
+            return None
+        items = []
+        for k, v in row.items():
+            key = keys.get(k)
+            if key is None:
+                if type(k) is not str:
+                    return None
+                key = keys[k] = f"    {enc(k)}: "
+            t = type(v)
+            if t is str:
+                items.append(key + enc(v))
+            elif v is None:
+                items.append(key + "null")
+            elif t is bool:
+                items.append(key + ("true" if v else "false"))
+            elif t is int or (t is float and math.isfinite(v)):
+                items.append(key + repr(v))
+            else:
+                return None
+        out.append("  {\n" + ",\n".join(items) + "\n  }" if items else "  {}")
+    return "[\n" + ",\n".join(out) + "\n]"
 
 
 def cases_document(cases: Sequence[Case], fmt: str) -> str:

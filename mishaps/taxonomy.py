@@ -35,10 +35,15 @@ class HfacsCode:
     note: str | None
 
 
+# libyaml's loader when PyYAML was built with it: the same safe schema, ~10x faster, and these
+# files are read by every command that validates or reports on a case.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @cache
 def _load(name: str) -> dict[str, Any]:
     with (data_dir() / name).open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.safe_load(fh)
+        data: dict[str, Any] = yaml.load(fh, Loader=SAFE_LOADER)
     return data
 
 

@@ -99,3 +99,20 @@ def test_service_matches_in_any_case(edge_engine: Engine) -> None:
         == edge_ids(edge_engine, service="USAF / USN")
         != set()
     )
+
+
+def test_listing_keeps_aircraft_types_in_order_without_repeats(engine: Engine) -> None:
+    base = seed_cases()[0]
+    doc: dict[str, Any] = copy.deepcopy(base)
+    doc.update(id="edge-order")
+    doc["aircraft"] = [
+        {"role": "receiver", "type": t} for t in ("F-16C", "KC-135R", "F-16C", "A-10C")
+    ]
+    doc["aircraft"][1]["role"] = "tanker"
+    case, issues = validate_case(doc)
+    assert case is not None, issues
+    with write_session(engine) as session:
+        insert_cases(session, [case])
+    with session_scope(engine) as session:
+        (row,) = list_mishaps(session=session, filters=Filters(aircraft="A-10C"))
+    assert row.aircraft == "F-16C, KC-135R, A-10C"

@@ -24,7 +24,7 @@ from mishaps.errors import ReportError
 from mishaps.filters import Filters
 from mishaps.output import UNKNOWN, money, show_value
 from mishaps.schema import Case
-from mishaps.taxonomy import cictt_name, hfacs_title
+from mishaps.taxonomy import SAFE_LOADER, cictt_name, hfacs_title
 from mishaps.vocab import Damage, FindingKind, Status
 
 AUTHOR = "mishaps"
@@ -53,7 +53,7 @@ def fingerprint(cases: Sequence[Case]) -> str:
 @cache
 def _distribution_data() -> dict[str, Any]:
     with (data_dir() / "distribution.yaml").open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.safe_load(fh)
+        data: dict[str, Any] = yaml.load(fh, Loader=SAFE_LOADER)
     return data
 
 
