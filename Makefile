@@ -22,5 +22,11 @@ test: install
 lint: install
 	$(BIN)/ruff check mishaps tests bench && $(BIN)/ruff format --check mishaps tests bench && $(BIN)/mypy
 
+bench: install
+	$(BIN)/python bench/run.py
+
+bench-quick: install
+	$(BIN)/python bench/run.py --quick
+
 clean:
 	rm -rf $(VENV) out .pytest_cache

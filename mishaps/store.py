@@ -194,16 +194,20 @@ def load_cases(session: Session, pks: Sequence[int]) -> list[Case]:
     return [out[pk] for pk in pks if pk in out]
 
 
+# Rows are read as plain Core rows (attribute access, like the models): building ORM objects
+# only to copy their fields into a Case was most of the time of loading cases.
+
+
 def _children(session: Session, model: Any, part: Sequence[int], *order: Any) -> dict[int, list[Any]]:
     grouped: dict[int, list[Any]] = defaultdict(list)
-    stmt = select(model).where(model.mishap_pk.in_(part)).order_by(model.mishap_pk, *order)
-    for row in session.execute(stmt).scalars():
+    stmt = select(_table(model)).where(model.mishap_pk.in_(part)).order_by(model.mishap_pk, *order)
+    for row in session.connection().execute(stmt):
         grouped[row.mishap_pk].append(row)
     return grouped
 
 
 def _load_chunk(session: Session, part: Sequence[int]) -> dict[int, Case]:
-    mishaps = session.execute(select(Mishap).where(Mishap.pk.in_(part))).scalars().all()  # type: ignore[union-attr]
+    mishaps = session.connection().execute(select(_table(Mishap)).where(Mishap.pk.in_(part))).all()  # type: ignore[union-attr]
     aircraft = _children(session, Aircraft, part, Aircraft.position)
     findings = _children(session, Finding, part, Finding.position)
     hfacs = _children(session, FindingHfacs, part, FindingHfacs.finding_position, FindingHfacs.position)
