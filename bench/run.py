@@ -1,0 +1,790 @@
+"""The benchmark: every figure beside its floor, measured in the same run, with their ratio.
+
+    python bench/run.py            # full: 100k and 1M cases, writes bench/RESULTS.md
+    python bench/run.py --quick    # a smoke run in under a minute: bench/data/RESULTS-quick.md
+
+The machine is shared and noisy, so a figure is only ever compared with a floor taken in the
+same run, interleaved with it (A, floor, A, floor, ...), and both are medians. Synthetic data
+(bench/synth.py) is cached in bench/data/ (git-ignored) and rebuilt when its VERSION changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "data"
+sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402  (bench/ is not a package; its path is added just above)
+
+BIN = Path(sys.executable).parent
+MISHAPS = str(BIN / "mishaps")
+PY = sys.executable
+
+
+@dataclass
+class Config:
+    quick: bool
+    cli_n: int  # cases in the database `mishaps list` runs on
+    query_ns: list[int]
+    import_n: int
+    report_ns: list[int]  # cases in a summary report
+    start_runs: int
+    query_runs: int
+    query_budget_s: float  # per filter and size: stop repeating when spent (at least 3 runs)
+    import_runs: int
+    brief_runs: int
+    summary_runs: dict[int, int]
+
+
+FULL = Config(
+    quick=False,
+    cli_n=100_000,
+    query_ns=[100_000, 1_000_000],
+    import_n=100_000,
+    report_ns=[100, 1_000, 2_000],
+    start_runs=7,
+    query_runs=9,
+    query_budget_s=3.0,
+    import_runs=3,
+    brief_runs=5,
+    summary_runs={100: 3, 1_000: 2, 2_000: 1},
+)
+QUICK = Config(
+    quick=True,
+    cli_n=2_000,
+    query_ns=[2_000],
+    import_n=2_000,
+    report_ns=[10, 20, 40],
+    start_runs=3,
+    query_runs=3,
+    query_budget_s=0.5,
+    import_runs=1,
+    brief_runs=1,
+    summary_runs={10: 1, 20: 1, 40: 1},
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+
+
+def median(xs: Sequence[float]) -> float:
+    return statistics.median(xs)
+
+
+def p95(xs: Sequence[float]) -> float:
+    s = sorted(xs)
+    return s[min(len(s) - 1, max(0, round(0.95 * len(s) + 0.5) - 1))]
+
+
+@dataclass
+class Proc:
+    seconds: float
+    max_rss_mib: float
+
+
+def run_process(argv: list[str], env: dict[str, str] | None = None) -> Proc:
+    """Wall time and peak resident memory of one whole process (os.wait4 gives its own rusage)."""
+    start = time.perf_counter()
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    assert p.stderr is not None
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    elapsed = time.perf_counter() - start
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed ({p.returncode}): {err.decode()[-2000:]}")
+    return Proc(elapsed, usage.ru_maxrss / 1024)
+
+
+def interleaved(pairs: dict[str, Callable[[], Any]], runs: int) -> dict[str, list[Any]]:
+    """Run each callable ``runs`` times, round-robin, so drift hits all of them alike."""
+    out: dict[str, list[Any]] = {k: [] for k in pairs}
+    for _ in range(runs):
+        for k, fn in pairs.items():
+            out[k].append(fn())
+    return out
+
+
+@dataclass
+class Row:
+    what: str
+    ours: str
+    floor: str
+    ratio: float | None
+    target: str = ""
+    note: str = ""
+
+    def met(self) -> str:
+        if not self.target or self.ratio is None:
+            return ""
+        op, limit = self.target[0], float(self.target[1:].rstrip("×"))
+        ok = self.ratio <= limit if op == "≤" else self.ratio >= limit
+        return "yes" if ok else "**no**"
+
+
+@dataclass
+class Results:
+    config: Config
+    sections: dict[str, list[Row]] = field(default_factory=dict)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def add(self, section: str, row: Row) -> None:
+        self.sections.setdefault(section, []).append(row)
+        ratio = "" if row.ratio is None else f"  {row.ratio:.2f}×"
+        print(f"  {row.what}: {row.ours} vs {row.floor}{ratio} {row.note}", flush=True)
+
+    def note(self, section: str, text: str) -> None:
+        self.notes.setdefault(section, []).append(text)
+        print(f"  note: {text}", flush=True)
+
+
+def ms(x: float) -> str:
+    return f"{x * 1000:,.0f} ms" if x >= 0.01 else f"{x * 1000:.2f} ms"
+
+
+def secs(x: float) -> str:
+    return f"{x:,.2f} s"
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+def cached_files(n: int) -> list[Path]:
+    d = DATA / f"files-{n}-v{synth.VERSION}"
+    done = d / ".complete"
+    if not done.exists():
+        shutil.rmtree(d, ignore_errors=True)
+        t = time.perf_counter()
+        synth.write_files(n, d)
+        done.touch()
+        print(f"  generated {n:,} cases as JSON in {time.perf_counter() - t:.1f} s", flush=True)
+    return sorted(d.glob("*.json"))
+
+
+def cached_db(n: int, *, from_import: Path | None = None) -> Path:
+    path = DATA / f"db-{n}-v{synth.VERSION}.sqlite"
+    if path.exists():
+        return path
+    t = time.perf_counter()
+    if n >= 1_000_000:
+        base = cached_db(100_000)
+        synth.replicate(base, path, n // 100_000)
+        how = "by copying the 100k database's rows in SQL"
+    elif from_import is not None:
+        shutil.copyfile(from_import, path)
+        how = "from the import benchmark"
+    else:
+        synth.fill_db(n, path)
+        how = "through the project's bulk path"
+    print(f"  built the {n:,}-case database {how} in {time.perf_counter() - t:.1f} s", flush=True)
+    return path
+
+
+def checkpoint(path: Path) -> None:
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Start-up: whole processes
+
+
+LIST_FLOOR = """
+import json, sqlite3, sys, sqlmodel
+rows = sqlite3.connect(sys.argv[1]).execute(sys.argv[2], json.loads(sys.argv[3])).fetchall()
+sys.stdout.write(json.dumps(rows))
+"""
+
+
+def bench_startup(cfg: Config, res: Results) -> None:
+    from mishaps.config import to_url
+    from mishaps.db import make_engine, session_scope
+    from mishaps.filters import Filters
+
+    print("1. start-up", flush=True)
+    db = cached_db(cfg.cli_n)
+    env = {**os.environ, "MISHAPS_DB": str(db)}
+    listing = [MISHAPS, "list", "--aircraft", "KC-135", "--format", "json"]
+    engine = make_engine(to_url(str(db)))
+    with session_scope(engine) as session:
+        sql, params = floor_sql(session, Filters(aircraft="KC-135"))
+    engine.dispose()
+    runs = interleaved(
+        {
+            "typer": lambda: run_process([PY, "-c", "import typer"]),
+            "help": lambda: run_process([MISHAPS, "--help"]),
+            "sqlmodel": lambda: run_process([PY, "-c", "import sqlmodel"]),
+            "list": lambda: run_process(listing, env),
+            "page": lambda: run_process([*listing, "--limit", "50"], env),
+            "raw": lambda: run_process([PY, "-c", LIST_FLOOR, str(db), sql, json.dumps(params)]),
+        },
+        cfg.start_runs,
+    )
+    t = {k: median([p.seconds for p in v]) for k, v in runs.items()}
+    rows = len(json.loads(subprocess.run(listing, env=env, capture_output=True, check=True).stdout))
+    sec = "Start-up (whole process)"
+    res.add(
+        sec,
+        Row(
+            "`mishaps --help`",
+            ms(t["help"]),
+            f"`import typer` {ms(t['typer'])}",
+            t["help"] / t["typer"],
+            "≤1.3×",
+            f"{cfg.start_runs} runs",
+        ),
+    )
+    what = f"`mishaps list --aircraft KC-135 --format json`, {cfg.cli_n:,} cases ({rows:,} rows)"
+    res.add(
+        sec,
+        Row(
+            what,
+            ms(t["list"]),
+            f"`import sqlmodel` {ms(t['sqlmodel'])}",
+            t["list"] / t["sqlmodel"],
+            "≤1.3×",
+        ),
+    )
+    res.add(
+        sec,
+        Row(
+            what.replace("--format json`", "--format json` against a fuller floor"),
+            ms(t["list"]),
+            f"`import sqlmodel` + the same rows by raw `sqlite3` + `json.dumps` {ms(t['raw'])}",
+            t["list"] / t["raw"],
+            "",
+        ),
+    )
+    res.add(
+        sec,
+        Row(
+            "the same with `--limit 50`",
+            ms(t["page"]),
+            f"`import sqlmodel` {ms(t['sqlmodel'])}",
+            t["page"] / t["sqlmodel"],
+            "",
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Query latency: in-process, beside raw sqlite3
+
+
+QUERIES: list[dict[str, str]] = [
+    {"aircraft": "KC-46"},
+    {"aircraft": "KC-135"},
+    {"aircraft": "A330 MRTT"},
+    {"role": "other"},
+    {"cause": "rivet"},
+    {"category": "SCF"},
+    {"mishap_class": "A"},
+    {"since": "2020"},
+    {"until": "1965"},
+    {"service": "usmc"},
+    {"method": "unknown"},
+    {"phase": "breakaway"},
+    {"status": "final"},
+    {"search": "rivet"},
+    {"search": "squall fracture"},
+    {"aircraft": "KC-135", "role": "tanker", "since": "2000", "mishap_class": "A"},
+]
+
+
+def _label(q: dict[str, Any]) -> str:
+    return " ".join(f"--{'class' if k == 'mishap_class' else k} {v}" for k, v in q.items())
+
+
+def floor_sql(session: Any, filters: Any) -> tuple[str, list[Any]]:
+    """The same rows as list_mishaps in one plain statement: the same WHERE (built by
+    mishaps.queries, so the same indexes serve it), types by a correlated subquery."""
+    from sqlalchemy import func, select
+
+    from mishaps.models import Aircraft, Mishap
+    from mishaps.queries import mishap_conditions
+
+    types = (
+        select(func.group_concat(Aircraft.type, ", "))
+        .where(Aircraft.mishap_pk == Mishap.pk)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            Mishap.id,
+            Mishap.title,
+            Mishap.occurred_on,
+            Mishap.mishap_class,
+            Mishap.status,
+            Mishap.service,
+            types,
+            Mishap.fatalities,
+        )
+        .where(*mishap_conditions(session, filters))
+        .order_by(Mishap.date_start, Mishap.id)
+    )
+    compiled = stmt.compile(dialect=session.get_bind().dialect)
+    params = compiled.construct_params()
+    return str(compiled), [params[name] for name in compiled.positiontup or []]
+
+
+def _query_pair(
+    engine: Any, raw: sqlite3.Connection, filters: Any
+) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """(ours, floor): each returns (seconds, rows) for one run of the listing."""
+    from mishaps.db import session_scope
+    from mishaps.queries import list_mishaps
+
+    with session_scope(engine) as session:
+        sql, params = floor_sql(session, filters)
+    if filters.limit is not None:
+        sql += f" LIMIT {int(filters.limit)}"
+
+    def ours() -> tuple[float, int]:
+        t = time.perf_counter()
+        with session_scope(engine) as session:
+            rows = list_mishaps(session=session, filters=filters)
+        return time.perf_counter() - t, len(rows)
+
+    def floor() -> tuple[float, int]:
+        t = time.perf_counter()
+        rows = raw.execute(sql, params).fetchall()
+        return time.perf_counter() - t, len(rows)
+
+    return ours, floor
+
+
+def bench_queries(cfg: Config, res: Results) -> None:
+    from mishaps.config import to_url
+    from mishaps.db import make_engine
+    from mishaps.filters import Filters
+
+    for n in cfg.query_ns:
+        print(f"2. queries, {n:,} cases", flush=True)
+        db = cached_db(n)
+        engine = make_engine(to_url(str(db)))
+        raw = sqlite3.connect(db)
+        sec = f"Query latency, {n:,} cases (in-process, `list_mishaps` beside raw `sqlite3`)"
+        page = {"aircraft": "KC-135", "since": "2000", "limit": 50}  # a script paging through
+        for q in [*QUERIES, page]:
+            ours, floor = _query_pair(engine, raw, Filters(**q))  # type: ignore[arg-type]
+            a, b = [], []
+            spent = 0.0
+            for i in range(cfg.query_runs):
+                (ta, na), (tb, nb) = ours(), floor()
+                assert na == nb, f"{q}: {na} rows vs {nb} from the floor"
+                a.append(ta)
+                b.append(tb)
+                spent += ta + tb
+                if i >= 2 and spent > cfg.query_budget_s:
+                    break
+            res.add(
+                sec,
+                Row(
+                    f"`{_label(q)}` ({na:,} rows)",
+                    f"{ms(median(a))} (p95 {ms(p95(a))})",
+                    f"{ms(median(b))} (p95 {ms(p95(b))})",
+                    median(a) / median(b),
+                    "≤2×" if n >= 1_000_000 else "",
+                    note=f"{len(a)} runs",
+                ),
+            )
+        raw.close()
+        engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Import throughput
+
+
+TABLES = ["mishap", "aircraft", "finding", "finding_hfacs", "mishap_category", "source", "revision"]
+
+
+def _fresh_db(directory: Path, name: str) -> tuple[Any, Path]:
+    from mishaps.config import to_url
+    from mishaps.db import create_schema, make_engine
+
+    path = directory / name
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    engine = make_engine(to_url(str(path)), create=True)
+    create_schema(engine)
+    return engine, path
+
+
+def bench_import(cfg: Config, res: Results) -> Path:
+    """Returns the database the last import wrote (kept as the query database of its size)."""
+    from mishaps.ingest import import_cases, load_files
+
+    n = cfg.import_n
+    print(f"3. import, {n:,} cases", flush=True)
+    files = cached_files(n)
+    work = Path(tempfile.mkdtemp(prefix="import-", dir=DATA))
+    read_s, write_s, total_s = [], [], []
+    path = work / "none"
+    for i in range(cfg.import_runs):
+        engine, path = _fresh_db(work, f"import-{i}.sqlite")
+        t0 = time.perf_counter()
+        loaded = load_files(files)
+        t1 = time.perf_counter()
+        import_cases(engine, loaded)
+        t2 = time.perf_counter()
+        engine.dispose()
+        read_s.append(t1 - t0)
+        write_s.append(t2 - t1)
+        total_s.append(t2 - t0)
+        del loaded
+        if i < cfg.import_runs - 1:
+            path.unlink()
+
+    # The floor: the very rows the import wrote, read back, written again by executemany into a
+    # fresh database with the same schema (indexes and full-text table included).
+    src = sqlite3.connect(path)
+    rows = {t: src.execute(f"SELECT * FROM {t}").fetchall() for t in TABLES}
+    rows["mishap_fts"] = src.execute(
+        "SELECT rowid, title, summary, findings FROM mishap_fts"
+    ).fetchall()
+    src.close()
+    floor_s = []
+    for i in range(cfg.import_runs):
+        engine, fpath = _fresh_db(work, f"floor-{i}.sqlite")
+        engine.dispose()
+        con = sqlite3.connect(fpath)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        con.execute("PRAGMA foreign_keys=ON")
+        t0 = time.perf_counter()
+        with con:
+            for table, data in rows.items():
+                if data:
+                    marks = ", ".join("?" * len(data[0]))
+                    cols = "(rowid, title, summary, findings) " if table == "mishap_fts" else ""
+                    con.executemany(f"INSERT INTO {table} {cols}VALUES ({marks})", data)
+        floor_s.append(time.perf_counter() - t0)
+        con.close()
+        fpath.unlink()
+    del rows
+    ours, floor = median(total_s), median(floor_s)
+    sec = f"Import, {n:,} cases from JSON files (in-process `load_files` + `import_cases`)"
+    res.add(
+        sec,
+        Row(
+            "throughput, validation and history included",
+            f"{n / ours:,.0f} cases/s ({secs(ours)}: read+validate {secs(median(read_s))},"
+            f" write {secs(median(write_s))})",
+            f"`executemany` of the same rows {n / floor:,.0f} cases/s ({secs(floor)})",
+            (n / ours) / (n / floor),
+            "≥0.25×",
+            note=f"{cfg.import_runs} runs; ratio = our throughput / the floor's",
+        ),
+    )
+    keep = work / "kept.sqlite"
+    path.rename(keep)
+    return keep
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Reports
+
+
+BARE = """
+import sys, sqlmodel, weasyprint
+html, out, base = sys.argv[1:4]
+weasyprint.HTML(filename=html, base_url=base).write_pdf(out)
+"""
+
+
+def has_reports() -> bool:
+    return subprocess.run([MISHAPS, "report", "--help"], capture_output=True).returncode == 0
+
+
+def bench_reports(cfg: Config, res: Results) -> None:
+    from mishaps.config import templates_dir
+
+    print("4. reports", flush=True)
+    sec = (
+        "Reports (whole process, beside a bare process that imports sqlmodel and weasyprint"
+        " and renders the same HTML)"
+    )
+    if not has_reports():
+        res.note(sec, "skipped: this checkout has no `mishaps report` command yet.")
+        return
+    base = str(templates_dir()) + "/"
+    work = Path(tempfile.mkdtemp(prefix="reports-", dir=DATA))
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}
+    env.pop("MISHAPS_MARKING", None)
+
+    def pair(argv: list[str], db: Path, tag: str) -> tuple[Callable[[], Proc], Callable[[], Proc]]:
+        e = {**env, "MISHAPS_DB": str(db)}
+        html = work / f"{tag}.html"
+        subprocess.run([*argv, "--html", str(html)], env=e, check=True, capture_output=True)
+        out = work / f"{tag}.pdf"
+        return (
+            lambda: run_process([*argv, "-o", str(out)], e),
+            lambda: run_process(
+                [PY, "-c", BARE, str(html), str(work / f"{tag}-bare.pdf"), base], e
+            ),
+        )
+
+    db_small = cached_db(min(cfg.report_ns))
+    ours, bare = pair([MISHAPS, "report", "brief", "synthetic-0000001"], db_small, "brief")
+    r = interleaved({"ours": ours, "bare": bare}, cfg.brief_runs)
+    a, b = median([p.seconds for p in r["ours"]]), median([p.seconds for p in r["bare"]])
+    ma, mb = max(p.max_rss_mib for p in r["ours"]), max(p.max_rss_mib for p in r["bare"])
+    res.add(
+        sec,
+        Row(
+            "`mishaps report brief ID`: time",
+            secs(a),
+            secs(b),
+            a / b,
+            "≤1.3×",
+            f"{cfg.brief_runs} runs",
+        ),
+    )
+    res.add(
+        sec,
+        Row("`mishaps report brief ID`: peak memory", f"{ma:.0f} MiB", f"{mb:.0f} MiB", ma / mb),
+    )
+
+    times: dict[int, float] = {}
+    for n in cfg.report_ns:
+        db = cached_db(n)
+        ours, bare = pair([MISHAPS, "report", "summary"], db, f"summary-{n}")
+        runs = cfg.summary_runs[n]
+        r = interleaved({"ours": ours, "bare": bare}, runs)
+        a, b = median([p.seconds for p in r["ours"]]), median([p.seconds for p in r["bare"]])
+        ma, mb = max(p.max_rss_mib for p in r["ours"]), max(p.max_rss_mib for p in r["bare"])
+        times[n] = a
+        big = n == 1_000
+        res.add(
+            sec,
+            Row(
+                f"`mishaps report summary`, {n:,} cases: time",
+                secs(a),
+                secs(b),
+                a / b,
+                "≤1.2×" if big else "",
+                f"{runs} run{'s' if runs > 1 else ''}",
+            ),
+        )
+        res.add(
+            sec,
+            Row(
+                f"`mishaps report summary`, {n:,} cases: peak memory",
+                f"{ma:.0f} MiB",
+                f"{mb:.0f} MiB",
+                ma / mb,
+                "≤1.2×" if big else "",
+            ),
+        )
+    ns = sorted(times)
+    for lo, hi in itertools.pairwise(ns):
+        res.add(
+            sec,
+            Row(
+                f"summary growth {lo:,} → {hi:,} cases",
+                f"{times[hi] / times[lo]:.2f}×",
+                f"{hi / lo:.1f}× cases",
+                None,
+                note="linear means ≤ 1.1× the growth in cases" if hi == 2 * lo else "",
+            ),
+        )
+    shutil.rmtree(work, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Size
+
+
+def bench_size(cfg: Config, res: Results, db: Path) -> None:
+    print("5. size", flush=True)
+    n = cfg.import_n
+    checkpoint(db)
+    size = db.stat().st_size
+    sec = "Database size"
+    per = size / n * 10_000
+    res.add(
+        sec,
+        Row(
+            f"file, {n:,} cases, imported (history included)",
+            f"{per / 2**20:,.1f} MiB per 10k cases",
+            f"{size / 2**20:,.0f} MiB in all",
+            None,
+        ),
+    )
+    con = sqlite3.connect(db)
+    try:
+        parts: dict[str, int] = {}
+        for name, pgsize in con.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"):
+            kind = (
+                "full-text index"
+                if name.startswith("mishap_fts")
+                else "history (revision)"
+                if name.startswith("revision") or "revision" in name
+                else "indexes"
+                if name.startswith(("ix_", "sqlite_autoindex"))
+                else "tables"
+            )
+            parts[kind] = parts.get(kind, 0) + pgsize
+        for kind, b in sorted(parts.items(), key=lambda kv: -kv[1]):
+            res.add(
+                sec,
+                Row(
+                    f"  of which {kind}",
+                    f"{b / n * 10_000 / 2**20:,.1f} MiB per 10k cases",
+                    f"{100 * b / size:.0f} %",
+                    None,
+                ),
+            )
+    except sqlite3.OperationalError:
+        res.note(sec, "this SQLite has no dbstat table: no breakdown by table")
+    con.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def versions() -> str:
+    from importlib.metadata import version
+
+    libs = ", ".join(
+        f"{p} {version(p)}"
+        for p in ("typer", "sqlmodel", "sqlalchemy", "pydantic", "jinja2", "weasyprint")
+    )
+    return f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {libs}"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem = next(
+            int(x.split()[1])
+            for x in Path("/proc/meminfo").read_text().splitlines()
+            if x.startswith("MemTotal")
+        )
+        memory = f", {mem / 2**20:.0f} GiB RAM"
+    except (OSError, StopIteration):
+        memory = ""
+    return f"{os.cpu_count()} × {cpu}{memory}, {platform.system()} {platform.release()}"
+
+
+def headline(res: Results) -> list[str]:
+    out = []
+    for rows in res.sections.values():
+        for r in rows:
+            if r.target and r.ratio is not None:
+                out.append(
+                    f"| {r.what} | {r.ours} | {r.floor} | {r.ratio:.2f}× | {r.target} | {r.met()} |"
+                )
+    return out
+
+
+def write(res: Results, path: Path, started: float) -> None:
+    cfg = res.config
+    lines = [
+        "# Benchmark results" + (" (quick smoke run: small N, few repeats)" if cfg.quick else ""),
+        "",
+        f"Generated by `make bench{'-quick' if cfg.quick else ''}` (bench/run.py) on"
+        f" {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+        f" in {(time.perf_counter() - started) / 60:.1f} min.",
+        f"Machine: {machine()}.  ",
+        f"Versions: {versions()}.",
+        "",
+        "Every figure is a median beside its floor, measured in the same run, interleaved with it;",
+        "the ratio is ours / floor (for import: our throughput / the floor's). The machine is",
+        "shared, so absolute times drift by ±20 % between runs: compare ratios, not times.",
+        "All data is synthetic (bench/synth.py): ids `synthetic-…`, titles `[SYNTHETIC] …`.",
+        "",
+        "## Headline (against the targets of issue 6)",
+        "",
+        "| what | ours | floor | ratio | target | met |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *headline(res),
+        "",
+    ]
+    for section, rows in res.sections.items():
+        lines += [
+            f"## {section}",
+            "",
+            "| what | ours | floor | ratio | target |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for r in rows:
+            ratio = "" if r.ratio is None else f"{r.ratio:.2f}×"
+            note = f" ({r.note})" if r.note else ""
+            lines.append(f"| {r.what}{note} | {r.ours} | {r.floor} | {ratio} | {r.target} |")
+        lines += [f"- {n}" for n in res.notes.get(section, [])]
+        lines.append("")
+    for section, notes in res.notes.items():
+        if section not in res.sections:
+            lines += [f"## {section}", "", *[f"- {n}" for n in notes], ""]
+    notes = HERE / "NOTES.md"
+    if notes.exists() and not cfg.quick:
+        lines += [notes.read_text(encoding="utf-8").rstrip(), ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    print(f"wrote {path}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="small N and few repeats: a smoke test"
+    )
+    parser.add_argument(
+        "--only", help="comma-separated parts to run: startup,queries,import,reports,size"
+    )
+    parser.add_argument("--output", type=Path, help="where to write the results (Markdown)")
+    args = parser.parse_args()
+    cfg = QUICK if args.quick else FULL
+    parts = set((args.only or "startup,queries,import,reports,size").split(","))
+    DATA.mkdir(exist_ok=True)
+    started = time.perf_counter()
+    res = Results(cfg)
+    imported = None
+    if "import" in parts or "size" in parts:
+        imported = bench_import(cfg, res)
+        cached_db(cfg.import_n, from_import=imported)
+    if "startup" in parts:
+        bench_startup(cfg, res)
+    if "queries" in parts:
+        bench_queries(cfg, res)
+    if "reports" in parts:
+        bench_reports(cfg, res)
+    if "size" in parts and imported is not None:
+        bench_size(cfg, res, imported)
+    if imported is not None:
+        shutil.rmtree(imported.parent, ignore_errors=True)
+    default = DATA / "RESULTS-quick.md" if cfg.quick else HERE / "RESULTS.md"
+    write(res, args.output or default, started)
+
+
+if __name__ == "__main__":
+    main()
