@@ -214,6 +214,7 @@ def _row_names() -> tuple[str, ...]:
 _SEP = "\x1f"  # joins a case's aircraft types inside SQL; no type name contains it
 
 
+@cache  # statements are immutable; building this one cost a millisecond per query
 def _aircraft_types(*, sqlite: bool) -> Any:
     """A correlated subquery: the case's aircraft types in their order, joined by _SEP."""
     a = Aircraft.__table__.alias("a")  # type: ignore[attr-defined]
