@@ -122,7 +122,8 @@ def mishap_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
     if f.aircraft is not None or f.role is not None:
         sub = select(Aircraft.mishap_pk)
         if f.aircraft is not None:
-            sub = sub.where(_aircraft_condition(f.aircraft, sqlite=session.get_bind().dialect.name == "sqlite"))
+            sqlite = session.get_bind().dialect.name == "sqlite"
+            sub = sub.where(_aircraft_condition(f.aircraft, sqlite=sqlite))
         if f.role is not None:
             sub = sub.where(Aircraft.role == f.role)
         conds.append(pk.in_(sub))  # type: ignore[union-attr]
@@ -221,7 +222,11 @@ def _aircraft_types(*, sqlite: bool) -> Any:
     m = Mishap.__table__  # type: ignore[attr-defined]
     if sqlite:  # SQLite before 3.44 has no ORDER BY inside an aggregate: order a subquery
         ordered = (
-            select(a.c.type).where(a.c.mishap_pk == m.c.pk).order_by(a.c.position).correlate(m).subquery()
+            select(a.c.type)
+            .where(a.c.mishap_pk == m.c.pk)
+            .order_by(a.c.position)
+            .correlate(m)
+            .subquery()
         )
         return select(func.group_concat(ordered.c.type, _SEP)).scalar_subquery()
     return (

@@ -37,6 +37,8 @@ SAMPLES: dict[str, list[Any]] = {
     "phase": ["contact"],
     "status": ["final"],
     "search": ["canopy", "boom*"],
+    "hfacs": ["AE1", "AE102", "PC"],
+    "fiscal_year": [2013],
 }
 NOT_FILTERS = {"limit"}  # a cap, not a condition: it needs no index
 TABLES = {Mishap.__tablename__, *(t.__tablename__ for t in CHILD_TABLES)}
