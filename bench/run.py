@@ -192,8 +192,25 @@ def cached_files(n: int) -> list[Path]:
     return sorted(d.glob("*.json"))
 
 
+def schema_tag() -> str:
+    """A short hash of the SQLite schema: a cached database is rebuilt when the models change."""
+    import hashlib
+
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.schema import CreateIndex, CreateTable
+    from sqlmodel import SQLModel
+
+    import mishaps.models  # noqa: F401  (registers the tables)
+
+    ddl = []
+    for table in SQLModel.metadata.sorted_tables:
+        ddl.append(str(CreateTable(table).compile(dialect=sqlite.dialect())))
+        ddl += sorted(str(CreateIndex(i).compile(dialect=sqlite.dialect())) for i in table.indexes)
+    return hashlib.sha256("\n".join(ddl).encode()).hexdigest()[:8]
+
+
 def cached_db(n: int, *, from_import: Path | None = None) -> Path:
-    path = DATA / f"db-{n}-v{synth.VERSION}.sqlite"
+    path = DATA / f"db-{n}-v{synth.VERSION}-{schema_tag()}.sqlite"
     if path.exists():
         return path
     t = time.perf_counter()
