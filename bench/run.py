@@ -741,7 +741,7 @@ def headline(res: Results) -> list[str]:
                 lo = min(targeted, key=lambda r: r.ratio or 0)
                 hi = max(targeted, key=lambda r: r.ratio or 0)
                 met = "yes" if all(r.met() == "yes" for r in targeted) else "**no**"
-                size = section.split(",")[1].split("(")[0].strip()
+                size = section.removeprefix("Query latency, ").split(" (")[0]
                 out.append(
                     f"| {len(targeted)} listings, each filter, {size} (in-process) | "
                     f"{lo.ratio:.2f}× ({lo.what}) to {hi.ratio:.2f}× ({hi.what}) | raw `sqlite3` |"
