@@ -206,6 +206,11 @@ def schema_tag() -> str:
     for table in SQLModel.metadata.sorted_tables:
         ddl.append(str(CreateTable(table).compile(dialect=sqlite.dialect())))
         ddl += sorted(str(CreateIndex(i).compile(dialect=sqlite.dialect())) for i in table.indexes)
+    try:  # databases record their schema revision: a new migration means a new database
+        from mishaps.migrations import HEAD
+    except ImportError:  # before migrations existed
+        HEAD = ""
+    ddl.append(HEAD)
     return hashlib.sha256("\n".join(ddl).encode()).hexdigest()[:8]
 
 

@@ -77,6 +77,9 @@ def _statements(engine: Engine, run: Any) -> list[tuple[str, Any]]:
 
 def full_scans(engine: Engine, filters: Filters) -> Iterator[str]:
     """Each plan line that scans a whole table, for the statements the queries run."""
+    if engine.dialect.name != "sqlite":
+        # PostgreSQL's planner rightly reads a 16-row table whole: its plans say nothing here.
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL plans depend on table sizes")
 
     def run(session: Any) -> None:
         list_mishaps(session=session, filters=filters)
