@@ -340,6 +340,8 @@ QUERIES: list[dict[str, str]] = [
     {"method": "unknown"},
     {"phase": "breakaway"},
     {"status": "final"},
+    {"hfacs": "PC1"},
+    {"fiscal_year": 2015},
     {"search": "rivet"},
     {"search": "squall fracture"},
     {"aircraft": "KC-135", "role": "tanker", "since": "2000", "mishap_class": "A"},
@@ -347,7 +349,8 @@ QUERIES: list[dict[str, str]] = [
 
 
 def _label(q: dict[str, Any]) -> str:
-    return " ".join(f"--{'class' if k == 'mishap_class' else k} {v}" for k, v in q.items())
+    names = {"mishap_class": "class", "fiscal_year": "fy"}
+    return " ".join(f"--{names.get(k, k)} {v}" for k, v in q.items())
 
 
 def floor_sql(session: Any, filters: Any) -> tuple[str, list[Any]]:
