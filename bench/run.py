@@ -900,7 +900,8 @@ def main() -> None:
     args = parser.parse_args()
     cfg = QUICK if args.quick else FULL
     default = DATA / "RESULTS-quick.md" if cfg.quick else HERE / "RESULTS.md"
-    saved = DATA / ("results-quick.json" if cfg.quick else "results.json")
+    # The full run's measurements sit beside RESULTS.md (in git), so --rewrite works anywhere.
+    saved = DATA / "results-quick.json" if cfg.quick else HERE / "results.json"
     if args.rewrite:
         res, doc = load(saved)
         write(res, args.output or default, doc)
