@@ -428,7 +428,9 @@ def with_aircraft(
         conds = mishap_conditions(session, replace(filters, aircraft=aircraft))
     else:
         conds = mishap_conditions(session, filters)
-        conds.append(Mishap.pk.in_(select(Aircraft.mishap_pk).where(_aircraft_condition(aircraft))))  # type: ignore[union-attr]
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        matching = select(Aircraft.mishap_pk).where(_aircraft_condition(aircraft, sqlite=sqlite))
+        conds.append(Mishap.pk.in_(matching))  # type: ignore[union-attr]
     stmt = select(Mishap.id, Mishap.fiscal_year, Mishap.date_start, Mishap.date_end).where(*conds)
     return [(r[0], r[1], r[2], r[3]) for r in session.execute(stmt)]
 

@@ -116,3 +116,13 @@ def test_listing_keeps_aircraft_types_in_order_without_repeats(engine: Engine) -
     with session_scope(engine) as session:
         (row,) = list_mishaps(session=session, filters=Filters(aircraft="A-10C"))
     assert row.aircraft == "F-16C, KC-135R, A-10C"
+
+
+def test_with_aircraft_beside_an_aircraft_filter(engine: Engine) -> None:
+    from mishaps.queries import with_aircraft
+
+    with session_scope(engine) as session:
+        both = with_aircraft(session=session, filters=Filters(aircraft="KC-135"), aircraft="A330")
+        kc135 = {r.id for r in list_mishaps(session=session, filters=Filters(aircraft="KC-135"))}
+        a330 = {r.id for r in list_mishaps(session=session, filters=Filters(aircraft="A330"))}
+    assert {r[0] for r in both} == kc135 & a330
