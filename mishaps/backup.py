@@ -36,6 +36,7 @@ from mishaps.errors import DatabaseError, InvalidInput, MishapsError, Problem
 from mishaps.files import atomic_write, dump_json
 from mishaps.models import Mishap, Revision
 from mishaps.schema import validate_case
+from mishaps.text import plural
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 LOGICAL_FORMAT = "mishaps-backup"
@@ -49,7 +50,7 @@ class Contents:
     revisions: int
 
     def __str__(self) -> str:
-        return f"{_plural(self.cases, 'case')} and {_plural(self.revisions, 'revision')}"
+        return f"{plural(self.cases, 'case')} and {plural(self.revisions, 'revision')}"
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,6 @@ class RestoreResult:
     kind: str
     restored: Contents
     replaced: Contents
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def contents(session: Session) -> Contents:

@@ -36,7 +36,8 @@ _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 class _Loader(yaml.SafeLoader):
     """SafeLoader without aliases, without date parsing, with only true/false as booleans."""
 
-    yaml_implicit_resolvers = {
+    # A copy for this loader alone (PyYAML keeps resolvers on the class).
+    yaml_implicit_resolvers = {  # noqa: RUF012
         first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _TIMESTAMP)]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
@@ -44,17 +45,23 @@ class _Loader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            raise _Refused("YAML aliases (*name) are not allowed", self.peek_event().start_mark.line + 1)
+            raise _Refused(
+                "YAML aliases (*name) are not allowed", self.peek_event().start_mark.line + 1
+            )
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise _Refused(f"nested deeper than {MAX_DEPTH} levels", self.peek_event().start_mark.line + 1)
+            raise _Refused(
+                f"nested deeper than {MAX_DEPTH} levels", self.peek_event().start_mark.line + 1
+            )
         try:
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
 
-_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_Loader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -141,7 +148,13 @@ def _from_pdf(raw: bytes, name: str) -> tuple[list[Record], list[Problem]]:
         return [], [Problem(name, f"cannot read this PDF: {exc}")]
     data = attachments.get(PDF_ATTACHMENT)
     if not data:
-        return [], [Problem(name, f"this PDF carries no {PDF_ATTACHMENT} attachment (render reports with --pdf-variant pdf/a-3b)")]
+        return [], [
+            Problem(
+                name,
+                f"this PDF carries no {PDF_ATTACHMENT} attachment"
+                " (render reports with --pdf-variant pdf/a-3b)",
+            )
+        ]
     return parse_bytes(data[0], name=f"{name}!{PDF_ATTACHMENT}", json_format=True)
 
 
@@ -158,7 +171,9 @@ def parse_bytes(
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return [], [Problem(name, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})")]
+        return [], [
+            Problem(name, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
+        ]
     if csv_format:
         from mishaps.csvfile import parse_csv
 
@@ -183,8 +198,8 @@ def _parse_yaml(text: str) -> tuple[Any, dict[Path_, int]]:
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise _Refused(f"not valid YAML: {exc.problem or exc.context}", line) from None
+        where = mark.line + 1 if mark else None
+        raise _Refused(f"not valid YAML: {exc.problem or exc.context}", where) from None
     except yaml.YAMLError as exc:
         raise _Refused(f"not valid YAML: {exc}") from None
     except RecursionError:
@@ -202,11 +217,15 @@ def _convert(node: yaml.Node, loader: _Loader, path: Path_, lines: dict[Path_, i
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            key = (
+                loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            )
             if not isinstance(key, str):
                 raise _Refused("mapping keys must be text", key_node.start_mark.line + 1)
             if key in out:
-                raise _Refused(f"key {key!r} appears twice in one mapping", key_node.start_mark.line + 1)
+                raise _Refused(
+                    f"key {key!r} appears twice in one mapping", key_node.start_mark.line + 1
+                )
             out[key] = _convert(value_node, loader, (*path, key), lines)
             lines[(*path, key)] = key_node.start_mark.line + 1
         return out
@@ -261,10 +280,18 @@ def _split(data: Any, lines: dict[Path_, int], name: str) -> tuple[list[Record],
     if isinstance(data, dict) and "mishaps" in data:
         extra = sorted(k for k in data if k != "mishaps")
         if extra:
-            return [], [Problem(name, f"unknown top-level key {extra[0]!r} beside 'mishaps'", lines.get((extra[0],)))]
+            return [], [
+                Problem(
+                    name,
+                    f"unknown top-level key {extra[0]!r} beside 'mishaps'",
+                    lines.get((extra[0],)),
+                )
+            ]
         items = data["mishaps"]
         if not isinstance(items, list):
-            return [], [Problem(name, "'mishaps' must hold a list of cases", lines.get(("mishaps",)))]
+            return [], [
+                Problem(name, "'mishaps' must hold a list of cases", lines.get(("mishaps",)))
+            ]
         # The lines of each record, in one pass (a pass per record was quadratic in big files).
         subs: list[dict[Path_, int]] = [{} for _ in items]
         for p, line in lines.items():
@@ -273,7 +300,9 @@ def _split(data: Any, lines: dict[Path_, int], name: str) -> tuple[list[Record],
         return [Record(name, i, item, subs[i]) for i, item in enumerate(items)], []
     if isinstance(data, dict):
         return [Record(name, 0, data, lines)], []
-    return [], [Problem(name, "must hold one case (a mapping) or 'mishaps:' with a list of cases", 1)]
+    return [], [
+        Problem(name, "must hold one case (a mapping) or 'mishaps:' with a list of cases", 1)
+    ]
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -29,12 +29,21 @@ class Filters:
     def describe(self) -> list[tuple[str, str]]:
         """The filters in words, for report title pages: (label, value) pairs."""
         labels = {
-            "aircraft": "Aircraft type", "role": "Aircraft role", "cause": "Cause mentions",
-            "category": "Occurrence category", "hfacs": "HFACS code",
-            "mishap_class": "Mishap class (stated, else derived)", "fiscal_year": "Fiscal year",
-            "since": "On or after", "until": "On or before", "service": "Service",
-            "method": "Refuelling method", "phase": "Refuelling phase",
-            "status": "Information status", "search": "Full text", "limit": "At most",
+            "aircraft": "Aircraft type",
+            "role": "Aircraft role",
+            "cause": "Cause mentions",
+            "category": "Occurrence category",
+            "hfacs": "HFACS code",
+            "mishap_class": "Mishap class (stated, else derived)",
+            "fiscal_year": "Fiscal year",
+            "since": "On or after",
+            "until": "On or before",
+            "service": "Service",
+            "method": "Refuelling method",
+            "phase": "Refuelling phase",
+            "status": "Information status",
+            "search": "Full text",
+            "limit": "At most",
         }
         return [
             (labels[f.name], f"FY{v}" if f.name == "fiscal_year" else str(v))

@@ -47,7 +47,11 @@ def validate_records(records: Iterable[Record]) -> tuple[list[Loaded], list[Prob
         if case.id in seen:
             problems.append(record.problem(("id",), f"duplicate id; first seen in {seen[case.id]}"))
             continue
-        seen[case.id] = record.file if record.lines.get(("id",)) is None else f"{record.file}:{record.lines[('id',)]}"
+        seen[case.id] = (
+            record.file
+            if record.lines.get(("id",)) is None
+            else f"{record.file}:{record.lines[('id',)]}"
+        )
         loaded.append(Loaded(case, record.file))
     return loaded, problems
 

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 # Status prefixes (AFI 16-401): G grounded, J/N special test, X experimental, Y prototype,
 # Z planning. X alone is also the "research" basic mission, hence the length rule below.
 _STATUS = frozenset("GJNXYZ")
-_MDS = re.compile(r"^(?P<mission>[A-Z]{1,4}(?:/[A-Z]{1,2})?)-(?P<design>\d{1,4})(?P<series>[A-Z]{0,3})$")
+_MDS = re.compile(
+    r"^(?P<mission>[A-Z]{1,4}(?:/[A-Z]{1,2})?)-(?P<design>\d{1,4})(?P<series>[A-Z]{0,3})$"
+)
 
 
 @dataclass(frozen=True)

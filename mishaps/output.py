@@ -32,8 +32,11 @@ def money(value: float | None) -> str:
     return f"${value:,.2f}" if value % 1 else f"${int(value):,}"
 
 
-def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], *, max_width: int = 60) -> str:
+def table(
+    rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], *, max_width: int = 60
+) -> str:
     """A plain fixed-width table; long cells are cut with an ellipsis."""
+
     def cell(row: dict[str, Any], key: str) -> str:
         text = show_value(row.get(key))
         return text if len(text) <= max_width else text[: max_width - 1] + "…"
@@ -42,7 +45,9 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], *,
     widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, (_, h) in enumerate(columns)]
     lines = ["  ".join(h.ljust(w) for (_, h), w in zip(columns, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines += [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -105,11 +110,32 @@ def cases_document(cases: Sequence[Case], fmt: str) -> str:
 
 
 CSV_COLUMNS = [
-    "id", "title", "occurred_on", "time", "status", "service", "operation",
-    "location", "country", "latitude", "longitude", "refueling_method", "refueling_phase",
-    "damage_usd", "mishap_class", "derived_class", "class", "fiscal_year",
-    "fatalities", "injuries", "occurrence_categories",
-    "aircraft_count", "aircraft", "causes", "summary", "source_urls",
+    "id",
+    "title",
+    "occurred_on",
+    "time",
+    "status",
+    "service",
+    "operation",
+    "location",
+    "country",
+    "latitude",
+    "longitude",
+    "refueling_method",
+    "refueling_phase",
+    "damage_usd",
+    "mishap_class",
+    "derived_class",
+    "class",
+    "fiscal_year",
+    "fatalities",
+    "injuries",
+    "occurrence_categories",
+    "aircraft_count",
+    "aircraft",
+    "causes",
+    "summary",
+    "source_urls",
 ]
 
 
@@ -119,17 +145,26 @@ def case_csv_row(case: Case) -> dict[str, Any]:
     Lists are joined with "; "; an aircraft is "ROLE TYPE (SERIAL)".
     """
     return {
-        "id": case.id, "title": case.title, "occurred_on": case.occurred_on, "time": case.time,
-        "status": case.status.value, "service": case.service, "operation": case.operation,
-        "location": case.location.description, "country": case.location.country,
-        "latitude": case.location.latitude, "longitude": case.location.longitude,
-        "refueling_method": case.refueling.method.value, "refueling_phase": case.refueling.phase.value,
+        "id": case.id,
+        "title": case.title,
+        "occurred_on": case.occurred_on,
+        "time": case.time,
+        "status": case.status.value,
+        "service": case.service,
+        "operation": case.operation,
+        "location": case.location.description,
+        "country": case.location.country,
+        "latitude": case.location.latitude,
+        "longitude": case.location.longitude,
+        "refueling_method": case.refueling.method.value,
+        "refueling_phase": case.refueling.phase.value,
         "damage_usd": case.damage_usd,
         "mishap_class": case.mishap_class.value if case.mishap_class else None,
         "derived_class": classes.derive(case).mishap_class,
         "class": classes.class_label(case),
         "fiscal_year": classes.fiscal_year(case.occurred_on),
-        "fatalities": case.fatalities, "injuries": case.injuries,
+        "fatalities": case.fatalities,
+        "injuries": case.injuries,
         "occurrence_categories": "; ".join(case.occurrence_categories),
         "aircraft_count": len(case.aircraft),
         "aircraft": "; ".join(
@@ -183,8 +218,14 @@ def case_text(case: Case) -> str:
     for a in case.aircraft:
         details = ", ".join(
             f"{k} {show_value(v)}"
-            for k, v in (("serial", a.serial), ("unit", a.unit), ("callsign", a.callsign),
-                         ("crew", a.crew), ("fatalities", a.fatalities), ("damage", a.damage.value if a.damage else None))
+            for k, v in (
+                ("serial", a.serial),
+                ("unit", a.unit),
+                ("callsign", a.callsign),
+                ("crew", a.crew),
+                ("fatalities", a.fatalities),
+                ("damage", a.damage.value if a.damage else None),
+            )
         )
         out.append(f"  - {a.role.value} {a.type}: {details}")
     out += ["", "Summary:", _indent(case.summary)]
@@ -209,4 +250,6 @@ def _named(code: str, name: str | None) -> str:
 def _indent(text: str) -> str:
     import textwrap
 
-    return "\n".join(textwrap.fill(p, 98, initial_indent="  ", subsequent_indent="  ") for p in text.split("\n"))
+    return "\n".join(
+        textwrap.fill(p, 98, initial_indent="  ", subsequent_indent="  ") for p in text.split("\n")
+    )

@@ -7,10 +7,9 @@ over an index that leads with the filtered column, and text goes through the ful
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from functools import cache
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -31,8 +30,8 @@ from sqlmodel import Session
 
 from mishaps import mds
 from mishaps.errors import MishapsError
-from mishaps.models import Aircraft, FindingHfacs, Mishap, MishapCategory
 from mishaps.filters import Filters
+from mishaps.models import Aircraft, FindingHfacs, Mishap, MishapCategory
 from mishaps.schema import Case, date_period
 from mishaps.store import plain_words
 
@@ -41,7 +40,7 @@ def _aircraft_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
     parsed = mds.parse(query)
     if parsed is None:
         norm = mds.normalize_type(query)
-        exact = or_(Aircraft.type_norm == norm, Aircraft.type_norm.startswith(norm + " "))  # type: ignore[attr-defined]
+        exact = or_(Aircraft.type_norm == norm, Aircraft.type_norm.startswith(norm + " "))
         if not sqlite:
             return exact
         # SQLite's LIKE cannot use the index (it folds case); a byte-order range around both
@@ -53,7 +52,7 @@ def _aircraft_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
         conds.append(Aircraft.mds_series == parsed.series)
     if parsed.prefix is not None:
         conds.append(Aircraft.mds_prefix == parsed.prefix)
-    return and_(*conds)  # type: ignore[arg-type]
+    return and_(*conds)
 
 
 def _prefix(column: Any, value: str, *, upper: str = "\uffff") -> ColumnElement[bool]:
@@ -107,12 +106,16 @@ def _search_pks(session: Session, query: str, *, findings_only: bool) -> Any:
         fts = _fts_query(query)
         if findings_only:
             fts = f"findings : ({fts})"
-        return select(literal_column("rowid")).select_from(text("mishap_fts")).where(
-            text("mishap_fts MATCH :q").bindparams(q=fts)
+        return (
+            select(literal_column("rowid"))
+            .select_from(text("mishap_fts"))
+            .where(text("mishap_fts MATCH :q").bindparams(q=fts))
         )
     column = "findings" if findings_only else "doc"
-    return select(text("mishap_pk")).select_from(text("mishap_search")).where(
-        text(f"{column} @@ to_tsquery('mishaps_english', :q)").bindparams(q=_tsquery(query))
+    return (
+        select(text("mishap_pk"))
+        .select_from(text("mishap_search"))
+        .where(text(f"{column} @@ to_tsquery('mishaps_english', :q)").bindparams(q=_tsquery(query)))
     )
 
 
@@ -126,50 +129,62 @@ def mishap_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
             sub = sub.where(_aircraft_condition(f.aircraft, sqlite=sqlite))
         if f.role is not None:
             sub = sub.where(Aircraft.role == f.role)
-        conds.append(pk.in_(sub))  # type: ignore[union-attr]
+        conds.append(pk.in_(sub))
     if f.category is not None:
-        conds.append(pk.in_(select(MishapCategory.mishap_pk).where(_prefix(MishapCategory.code, f.category.upper()))))  # type: ignore[union-attr]
+        conds.append(
+            pk.in_(
+                select(MishapCategory.mishap_pk).where(
+                    _prefix(MishapCategory.code, f.category.upper())
+                )
+            )
+        )
     if f.cause is not None:
         code = f.cause.strip().upper()
         alternatives = [
-            pk.in_(_search_pks(session, f.cause, findings_only=True)),  # type: ignore[union-attr]
-            pk.in_(select(MishapCategory.mishap_pk).where(MishapCategory.code == code)),  # type: ignore[union-attr]
+            pk.in_(_search_pks(session, f.cause, findings_only=True)),
+            pk.in_(select(MishapCategory.mishap_pk).where(MishapCategory.code == code)),
         ]
         if re.fullmatch(r"[AOPS][A-Z]\d{0,3}", code):
-            alternatives.append(pk.in_(select(FindingHfacs.mishap_pk).where(_prefix(FindingHfacs.code, code))))  # type: ignore[union-attr]
+            alternatives.append(
+                pk.in_(select(FindingHfacs.mishap_pk).where(_prefix(FindingHfacs.code, code)))
+            )
         conds.append(or_(*alternatives))
     if f.hfacs is not None:
         from mishaps.taxonomy import hfacs_match_prefix
 
         code = hfacs_match_prefix(f.hfacs)
-        conds.append(pk.in_(select(FindingHfacs.mishap_pk).where(_prefix(FindingHfacs.code, code))))  # type: ignore[union-attr]
+        conds.append(pk.in_(select(FindingHfacs.mishap_pk).where(_prefix(FindingHfacs.code, code))))
     if f.mishap_class is not None:
-        conds.append(Mishap.effective_class == f.mishap_class)  # type: ignore[arg-type]
+        conds.append(Mishap.effective_class == f.mishap_class)
     if f.fiscal_year is not None:
-        conds.append(Mishap.fiscal_year == f.fiscal_year)  # type: ignore[arg-type]
+        conds.append(Mishap.fiscal_year == f.fiscal_year)
     if f.since is not None:
         since = date_period(f.since)[0]
-        conds.append(Mishap.date_end >= since.isoformat())  # type: ignore[arg-type]
+        conds.append(Mishap.date_end >= since.isoformat())
         # Implied, since a partial date spans at most a year: the bound lets the date_start
         # index serve both the range and the ORDER BY (else SQLite scans it in date order).
-        conds.append(Mishap.date_start >= (since - timedelta(days=366)).isoformat())  # type: ignore[arg-type]
+        conds.append(Mishap.date_start >= (since - timedelta(days=366)).isoformat())
     if f.until is not None:
-        conds.append(Mishap.date_start <= date_period(f.until)[1].isoformat())  # type: ignore[arg-type]
+        conds.append(Mishap.date_start <= date_period(f.until)[1].isoformat())
     if f.service is not None:
         conds.append(func.lower(Mishap.service) == f.service.lower())
     if f.method is not None:
-        conds.append(Mishap.refueling_method == f.method)  # type: ignore[arg-type]
+        conds.append(Mishap.refueling_method == f.method)
     if f.phase is not None:
-        conds.append(Mishap.refueling_phase == f.phase)  # type: ignore[arg-type]
+        conds.append(Mishap.refueling_phase == f.phase)
     if f.status is not None:
-        conds.append(Mishap.status == f.status)  # type: ignore[arg-type]
+        conds.append(Mishap.status == f.status)
     if f.search is not None:
-        conds.append(pk.in_(_search_pks(session, f.search, findings_only=False)))  # type: ignore[union-attr]
+        conds.append(pk.in_(_search_pks(session, f.search, findings_only=False)))
     return conds
 
 
 def _select_pks(session: Session, f: Filters) -> Select[Any]:
-    stmt = select(Mishap.pk).where(*mishap_conditions(session, f)).order_by(Mishap.date_start, Mishap.id)
+    stmt = (
+        select(Mishap.pk)
+        .where(*mishap_conditions(session, f))
+        .order_by(Mishap.date_start, Mishap.id)
+    )
     if f.limit is not None:
         stmt = stmt.limit(f.limit)
     return stmt
@@ -218,8 +233,8 @@ _SEP = "\x1f"  # joins a case's aircraft types inside SQL; no type name contains
 @cache  # statements are immutable; building this one cost a millisecond per query
 def _aircraft_types(*, sqlite: bool) -> Any:
     """A correlated subquery: the case's aircraft types in their order, joined by _SEP."""
-    a = Aircraft.__table__.alias("a")  # type: ignore[attr-defined]
-    m = Mishap.__table__  # type: ignore[attr-defined]
+    a = Aircraft.__table__.alias("a")
+    m = Mishap.__table__
     if sqlite:  # SQLite before 3.44 has no ORDER BY inside an aggregate: order a subquery
         ordered = (
             select(a.c.type)
@@ -241,9 +256,18 @@ def list_mishaps(*, session: Session, filters: Filters) -> list[Row]:
     by chunks of 500 keys took two round trips per 500 rows, most of a large listing's time.)"""
     sqlite = session.get_bind().dialect.name == "sqlite"
     stmt = (
-        select(Mishap.id, Mishap.title, Mishap.occurred_on, Mishap.mishap_class, Mishap.status,
-               Mishap.service, _aircraft_types(sqlite=sqlite), Mishap.fatalities,
-               Mishap.derived_class, Mishap.fiscal_year)
+        select(
+            Mishap.id,
+            Mishap.title,
+            Mishap.occurred_on,
+            Mishap.mishap_class,
+            Mishap.status,
+            Mishap.service,
+            _aircraft_types(sqlite=sqlite),
+            Mishap.fatalities,
+            Mishap.derived_class,
+            Mishap.fiscal_year,
+        )
         .where(*mishap_conditions(session, filters))
         .order_by(Mishap.date_start, Mishap.id)
     )
@@ -251,9 +275,16 @@ def list_mishaps(*, session: Session, filters: Filters) -> list[Row]:
         stmt = stmt.limit(filters.limit)
     return [
         Row(
-            id=r[0], title=r[1], occurred_on=r[2], mishap_class=r[3], status=r[4], service=r[5],
-            aircraft=", ".join(dict.fromkeys(r[6].split(_SEP))) if r[6] else "", fatalities=r[7],
-            derived_class=r[8], fiscal_year=r[9],
+            id=r[0],
+            title=r[1],
+            occurred_on=r[2],
+            mishap_class=r[3],
+            status=r[4],
+            service=r[5],
+            aircraft=", ".join(dict.fromkeys(r[6].split(_SEP))) if r[6] else "",
+            fatalities=r[7],
+            derived_class=r[8],
+            fiscal_year=r[9],
         )
         for r in session.connection().execute(stmt)
     ]
@@ -276,8 +307,16 @@ def get_case(*, session: Session, mishap_id: str) -> Case:
 
 
 STATS_BY = (
-    "year", "fy", "aircraft", "role", "category", "class", "phase", "service",
-    "hfacs-tier", "hfacs-category",
+    "year",
+    "fy",
+    "aircraft",
+    "role",
+    "category",
+    "class",
+    "phase",
+    "service",
+    "hfacs-tier",
+    "hfacs-category",
 )
 
 
@@ -314,33 +353,44 @@ def stats(*, session: Session, filters: Filters, by: str) -> Stats:
     if by not in STATS_BY:
         raise MishapsError(f"cannot group by {by!r}; choose one of {', '.join(STATS_BY)}")
     matching = _select_pks(session, filters).subquery()
-    m = Mishap.__table__.alias("m")  # type: ignore[attr-defined]
+    m = Mishap.__table__.alias("m")
     base = select(m).where(m.c.pk.in_(select(matching.c.pk))).subquery()
     fat = func.coalesce(func.sum(base.c.fatalities), 0)
     unknown = func.sum(case((base.c.fatalities.is_(None), 1), else_=0))
     is_derived = and_(base.c.mishap_class.is_(None), base.c.derived_class.isnot(None))
     derived = func.sum(case((is_derived, 1), else_=0))
     t = session.execute(select(func.count(), fat, unknown, derived).select_from(base)).one()
-    total = StatRow("total", int(t[0]), None, int(t[1] or 0), int(t[2] or 0),
-                    int(t[3] or 0) if by == "class" else None)
+    total = StatRow(
+        "total",
+        int(t[0]),
+        None,
+        int(t[1] or 0),
+        int(t[2] or 0),
+        int(t[3] or 0) if by == "class" else None,
+    )
     if by.startswith("hfacs-"):
         return _hfacs_stats(session, base, by, total)
     note = None
     aircraft_count: Any = literal(None)
     extra: Any = literal(None)
     if by in ("aircraft", "role"):
-        a = Aircraft.__table__  # type: ignore[attr-defined]
+        a = Aircraft.__table__
         col = a.c.type if by == "aircraft" else a.c.role
-        pairs = select(a.c.mishap_pk, col.label("key"), func.count().label("n")).group_by(a.c.mishap_pk, col).subquery()
-        key = pairs.c.key
+        pairs = (
+            select(a.c.mishap_pk, col.label("key"), func.count().label("n"))
+            .group_by(a.c.mishap_pk, col)
+            .subquery()
+        )
+        key: Any = pairs.c.key
         stmt = (
             select(key, func.count(), func.sum(pairs.c.n), fat, unknown, extra)
             .select_from(base.join(pairs, pairs.c.mishap_pk == base.c.pk))
             .group_by(key)
         )
-        note = f"a mishap with aircraft of several {'types' if by == 'aircraft' else 'roles'} counts once under each"
+        kind = "types" if by == "aircraft" else "roles"
+        note = f"a mishap with aircraft of several {kind} counts once under each"
     elif by == "category":
-        c = MishapCategory.__table__  # type: ignore[attr-defined]
+        c = MishapCategory.__table__
         key = func.coalesce(c.c.code, "none")
         stmt = (
             select(key, func.count(func.distinct(base.c.pk)), aircraft_count, fat, unknown, extra)
@@ -368,8 +418,14 @@ def stats(*, session: Session, filters: Filters, by: str) -> Stats:
             .group_by(column)
         )
     rows = [
-        StatRow(str(k), int(n), None if ac is None else int(ac), int(f or 0), int(u or 0),
-                int(d or 0) if by == "class" else None)
+        StatRow(
+            str(k),
+            int(n),
+            None if ac is None else int(ac),
+            int(f or 0),
+            int(u or 0),
+            int(d or 0) if by == "class" else None,
+        )
         for k, n, ac, f, u, d in session.execute(stmt)
     ]
     rows.sort(key=(lambda r: r.key) if by in ("year", "fy") else (lambda r: (-r.mishaps, r.key)))
@@ -393,7 +449,7 @@ def _hfacs_stats(session: Session, base: Any, by: str, total: StatRow) -> Stats:
         return f"{entry.category} {names[entry.category]}"
 
     fatalities = dict(session.execute(select(base.c.pk, base.c.fatalities)).all())
-    h = FindingHfacs.__table__  # type: ignore[attr-defined]
+    h = FindingHfacs.__table__
     members: dict[str, set[int]] = {}
     coded: set[int] = set()
     for pk, code in session.execute(
@@ -405,7 +461,9 @@ def _hfacs_stats(session: Session, base: Any, by: str, total: StatRow) -> Stats:
         members["none"] = uncoded
     rows = [
         StatRow(
-            key, len(pks), None,
+            key,
+            len(pks),
+            None,
             sum(fatalities[p] or 0 for p in pks),
             sum(1 for p in pks if fatalities[p] is None),
         )
@@ -430,15 +488,6 @@ def with_aircraft(
         conds = mishap_conditions(session, filters)
         sqlite = session.get_bind().dialect.name == "sqlite"
         matching = select(Aircraft.mishap_pk).where(_aircraft_condition(aircraft, sqlite=sqlite))
-        conds.append(Mishap.pk.in_(matching))  # type: ignore[union-attr]
+        conds.append(Mishap.pk.in_(matching))
     stmt = select(Mishap.id, Mishap.fiscal_year, Mishap.date_start, Mishap.date_end).where(*conds)
     return [(r[0], r[1], r[2], r[3]) for r in session.execute(stmt)]
-
-
-def count_cases(session: Session) -> int:
-    return int(session.execute(select(func.count()).select_from(Mishap)).scalar_one())
-
-
-def ids(session: Session, pks: Sequence[int]) -> list[str]:
-    rows = dict(session.execute(select(Mishap.pk, Mishap.id).where(Mishap.pk.in_(pks))).all())  # type: ignore[union-attr]
-    return [rows[p] for p in pks]

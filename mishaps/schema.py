@@ -50,7 +50,10 @@ def date_period(value: str) -> tuple[date, date]:
     if day is None:
         return date(year, int(month), 1), date(year, int(month), last)
     if not 1 <= int(day) <= last:
-        raise ValueError(f"{value!r} is not a calendar date ({calendar.month_name[int(month)]} {year} has {last} days)")
+        raise ValueError(
+            f"{value!r} is not a calendar date"
+            f" ({calendar.month_name[int(month)]} {year} has {last} days)"
+        )
     d = date(year, int(month), int(day))
     return d, d
 
@@ -150,7 +153,9 @@ class _Model(BaseModel):
 
 class Location(_Model):
     description: Text
-    country: Annotated[str, _pattern(_COUNTRY, "an ISO 3166 two-letter country code such as KG")] | None = None
+    country: (
+        Annotated[str, _pattern(_COUNTRY, "an ISO 3166 two-letter country code such as KG")] | None
+    ) = None
     latitude: Annotated[float, _coordinate(90)] | None = None
     longitude: Annotated[float, _coordinate(180)] | None = None
 
@@ -175,7 +180,9 @@ class AircraftIn(_Model):
 class FindingIn(_Model):
     kind: Annotated[FindingKind, _enum(FindingKind)]
     text: Text
-    hfacs: list[Annotated[str, _pattern(HFACS_PATTERN, "a DoD HFACS code such as AE104 or PC102")]] = []
+    hfacs: list[
+        Annotated[str, _pattern(HFACS_PATTERN, "a DoD HFACS code such as AE104 or PC102")]
+    ] = []
 
 
 class SourceIn(_Model):
@@ -187,7 +194,9 @@ class SourceIn(_Model):
 
 
 class Case(_Model):
-    id: Annotated[str, _pattern(ID_PATTERN, "an id of lower-case letters, digits and single hyphens")]
+    id: Annotated[
+        str, _pattern(ID_PATTERN, "an id of lower-case letters, digits and single hyphens")
+    ]
     title: Text
     occurred_on: PartialDate
     time: Text | None = None
@@ -237,12 +246,18 @@ def consistency(case: Case) -> list[Issue]:
     known = [a.fatalities for a in case.aircraft if a.fatalities is not None]
     if case.fatalities is not None and sum(known) > case.fatalities:
         issues.append(
-            (("fatalities",), f"{case.fatalities} is fewer than the aircraft's fatalities ({sum(known)})")
+            (
+                ("fatalities",),
+                f"{case.fatalities} is fewer than the aircraft's fatalities ({sum(known)})",
+            )
         )
     known_inj = [a.injuries for a in case.aircraft if a.injuries is not None]
     if case.injuries is not None and sum(known_inj) > case.injuries:
         issues.append(
-            (("injuries",), f"{case.injuries} is fewer than the aircraft's injuries ({sum(known_inj)})")
+            (
+                ("injuries",),
+                f"{case.injuries} is fewer than the aircraft's injuries ({sum(known_inj)})",
+            )
         )
     severe = []
     if (case.fatalities or 0) > 0 or any((a.fatalities or 0) > 0 for a in case.aircraft):
@@ -287,14 +302,22 @@ def _issue(error: Any, data: dict[str, Any]) -> Issue:
     return loc, error["msg"]
 
 
+NESTED: dict[str, type[BaseModel]] = {
+    "location": Location,
+    "refueling": Refueling,
+    "aircraft": AircraftIn,
+    "findings": FindingIn,
+    "sources": SourceIn,
+}
+
+
 def _fields_at(loc: tuple[Any, ...]) -> list[str]:
     model: type[BaseModel] = Case
     for part in loc:
         if isinstance(part, int):
             continue
         annotation = model.model_fields[part].annotation
-        nested = {"location": Location, "refueling": Refueling, "aircraft": AircraftIn,
-                  "findings": FindingIn, "sources": SourceIn}.get(str(part))
+        nested = NESTED.get(str(part))
         if nested is None or annotation is None:
             break
         model = nested

@@ -84,25 +84,38 @@ def insert_cases(session: Session, cases: Sequence[Case]) -> list[int]:
     session.execute(insert(_table(Mishap)), [_mishap_row(c) for c in cases])
     found = pks_by_id(session, [c.id for c in cases])
     pks = [found[c.id] for c in cases]
-    aircraft, findings, hfacs, categories, sources = [], [], [], [], []
+    aircraft: list[dict[str, Any]] = []
+    findings: list[dict[str, Any]] = []
+    hfacs: list[dict[str, Any]] = []
+    categories: list[dict[str, Any]] = []
+    sources: list[dict[str, Any]] = []
     for pk, case in zip(pks, cases, strict=True):
         for pos, a in enumerate(case.aircraft):
             parsed = mds.parse(a.type)
             aircraft.append(
                 {
-                    "mishap_pk": pk, "position": pos, "role": a.role.value, "type": a.type,
+                    "mishap_pk": pk,
+                    "position": pos,
+                    "role": a.role.value,
+                    "type": a.type,
                     "mds_prefix": parsed.prefix if parsed else None,
                     "mds_mission": parsed.mission if parsed else None,
                     "mds_design": parsed.design if parsed else None,
                     "mds_series": parsed.series if parsed else None,
                     "type_norm": mds.normalize_type(a.type),
-                    "serial": a.serial, "unit": a.unit, "callsign": a.callsign, "crew": a.crew,
-                    "fatalities": a.fatalities, "injuries": a.injuries,
+                    "serial": a.serial,
+                    "unit": a.unit,
+                    "callsign": a.callsign,
+                    "crew": a.crew,
+                    "fatalities": a.fatalities,
+                    "injuries": a.injuries,
                     "damage": a.damage.value if a.damage else None,
                 }
             )
         for pos, f in enumerate(case.findings):
-            findings.append({"mishap_pk": pk, "position": pos, "kind": f.kind.value, "text": f.text})
+            findings.append(
+                {"mishap_pk": pk, "position": pos, "kind": f.kind.value, "text": f.text}
+            )
             hfacs.extend(
                 {"mishap_pk": pk, "finding_position": pos, "position": i, "code": code}
                 for i, code in enumerate(f.hfacs)
@@ -113,14 +126,22 @@ def insert_cases(session: Session, cases: Sequence[Case]) -> list[int]:
         )
         sources.extend(
             {
-                "mishap_pk": pk, "position": pos, "title": s.title, "publisher": s.publisher,
-                "url": s.url, "published_on": s.published_on, "kind": s.kind.value,
+                "mishap_pk": pk,
+                "position": pos,
+                "title": s.title,
+                "publisher": s.publisher,
+                "url": s.url,
+                "published_on": s.published_on,
+                "kind": s.kind.value,
             }
             for pos, s in enumerate(case.sources)
         )
     for model, rows in (
-        (Aircraft, aircraft), (Finding, findings), (FindingHfacs, hfacs),
-        (MishapCategory, categories), (Source, sources),
+        (Aircraft, aircraft),
+        (Finding, findings),
+        (FindingHfacs, hfacs),
+        (MishapCategory, categories),
+        (Source, sources),
     ):
         if rows:
             session.execute(insert(_table(model)), rows)
@@ -154,7 +175,10 @@ def _index(session: Session, items: list[tuple[int, Case]]) -> None:
     ]
     if sqlite:
         session.execute(
-            text("INSERT INTO mishap_fts(rowid, title, summary, findings) VALUES (:pk, :title, :summary, :findings)"),
+            text(
+                "INSERT INTO mishap_fts(rowid, title, summary, findings)"
+                " VALUES (:pk, :title, :summary, :findings)"
+            ),
             rows,
         )
     else:
@@ -173,15 +197,17 @@ def delete_by_pk(session: Session, pks: Sequence[int]) -> None:
     for part in chunks(pks):
         if session.get_bind().dialect.name == "sqlite":
             session.execute(
-                text(f"DELETE FROM mishap_fts WHERE rowid IN ({','.join(str(int(p)) for p in part)})")
+                text(
+                    f"DELETE FROM mishap_fts WHERE rowid IN ({','.join(str(int(p)) for p in part)})"
+                )
             )
-        session.execute(delete(Mishap).where(Mishap.pk.in_(part)))  # type: ignore[union-attr]
+        session.execute(delete(Mishap).where(Mishap.pk.in_(part)))
 
 
 def pks_by_id(session: Session, ids: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for part in chunks(ids):
-        rows = session.execute(select(Mishap.id, Mishap.pk).where(Mishap.id.in_(part)))  # type: ignore[attr-defined]
+        rows = session.execute(select(Mishap.id, Mishap.pk).where(Mishap.id.in_(part)))
         found.update({mid: pk for mid, pk in rows})
     return found
 
@@ -198,7 +224,9 @@ def load_cases(session: Session, pks: Sequence[int]) -> list[Case]:
 # only to copy their fields into a Case was most of the time of loading cases.
 
 
-def _children(session: Session, model: Any, part: Sequence[int], *order: Any) -> dict[int, list[Any]]:
+def _children(
+    session: Session, model: Any, part: Sequence[int], *order: Any
+) -> dict[int, list[Any]]:
     grouped: dict[int, list[Any]] = defaultdict(list)
     stmt = select(_table(model)).where(model.mishap_pk.in_(part)).order_by(model.mishap_pk, *order)
     for row in session.connection().execute(stmt):
@@ -207,10 +235,12 @@ def _children(session: Session, model: Any, part: Sequence[int], *order: Any) ->
 
 
 def _load_chunk(session: Session, part: Sequence[int]) -> dict[int, Case]:
-    mishaps = session.connection().execute(select(_table(Mishap)).where(Mishap.pk.in_(part))).all()  # type: ignore[union-attr]
+    mishaps = session.connection().execute(select(_table(Mishap)).where(Mishap.pk.in_(part))).all()
     aircraft = _children(session, Aircraft, part, Aircraft.position)
     findings = _children(session, Finding, part, Finding.position)
-    hfacs = _children(session, FindingHfacs, part, FindingHfacs.finding_position, FindingHfacs.position)
+    hfacs = _children(
+        session, FindingHfacs, part, FindingHfacs.finding_position, FindingHfacs.position
+    )
     cats = _children(session, MishapCategory, part, MishapCategory.position)
     sources = _children(session, Source, part, Source.position)
     out = {}
@@ -220,32 +250,51 @@ def _load_chunk(session: Session, part: Sequence[int]) -> dict[int, Case]:
         for h in hfacs[m.pk]:
             codes[h.finding_position].append(h.code)
         doc = {
-            "id": m.id, "title": m.title, "occurred_on": m.occurred_on, "time": m.time,
-            "status": m.status, "service": m.service, "operation": m.operation,
+            "id": m.id,
+            "title": m.title,
+            "occurred_on": m.occurred_on,
+            "time": m.time,
+            "status": m.status,
+            "service": m.service,
+            "operation": m.operation,
             "location": {
-                "description": m.location_description, "country": m.country,
-                "latitude": m.latitude, "longitude": m.longitude,
+                "description": m.location_description,
+                "country": m.country,
+                "latitude": m.latitude,
+                "longitude": m.longitude,
             },
             "refueling": {"method": m.refueling_method, "phase": m.refueling_phase},
-            "damage_usd": m.damage_usd, "mishap_class": m.mishap_class,
-            "fatalities": m.fatalities, "injuries": m.injuries,
+            "damage_usd": m.damage_usd,
+            "mishap_class": m.mishap_class,
+            "fatalities": m.fatalities,
+            "injuries": m.injuries,
             "occurrence_categories": [c.code for c in cats[m.pk]],
             "aircraft": [
                 {
-                    "role": a.role, "type": a.type, "serial": a.serial, "unit": a.unit,
-                    "callsign": a.callsign, "crew": a.crew, "fatalities": a.fatalities,
-                    "injuries": a.injuries, "damage": a.damage,
+                    "role": a.role,
+                    "type": a.type,
+                    "serial": a.serial,
+                    "unit": a.unit,
+                    "callsign": a.callsign,
+                    "crew": a.crew,
+                    "fatalities": a.fatalities,
+                    "injuries": a.injuries,
+                    "damage": a.damage,
                 }
                 for a in aircraft[m.pk]
             ],
             "findings": [
                 {"kind": f.kind, "text": f.text, "hfacs": codes[f.position]} for f in findings[m.pk]
             ],
-            "summary": m.summary, "notes": m.notes,
+            "summary": m.summary,
+            "notes": m.notes,
             "sources": [
                 {
-                    "title": s.title, "publisher": s.publisher, "url": s.url,
-                    "published_on": s.published_on, "kind": s.kind,
+                    "title": s.title,
+                    "publisher": s.publisher,
+                    "url": s.url,
+                    "published_on": s.published_on,
+                    "kind": s.kind,
                 }
                 for s in sources[m.pk]
             ],
@@ -270,7 +319,11 @@ def record_revisions(
     when = at or now_utc()
     rows = [
         {
-            "mishap_id": mid, "action": action, "at": when, "command": command, "file": file,
+            "mishap_id": mid,
+            "action": action,
+            "at": when,
+            "command": command,
+            "file": file,
             "document": json.dumps(case.to_document(), ensure_ascii=False) if case else None,
         }
         for mid, action, case in entries
@@ -302,8 +355,11 @@ def refresh_derived(session: Session) -> int:
     ):
         fatal, destroyed = severe.get(pk, (False, False))
         derived = classes.derive_from(
-            occurred_on=occurred_on, damage_usd=damage_usd, service=service,
-            fatal=fatal or (fatalities or 0) > 0, destroyed=destroyed,
+            occurred_on=occurred_on,
+            damage_usd=damage_usd,
+            service=service,
+            fatal=fatal or (fatalities or 0) > 0,
+            destroyed=destroyed,
         ).mishap_class
         new = [derived, stated or derived, classes.fiscal_year(occurred_on)]
         if new != old:

@@ -76,11 +76,21 @@ def hfacs() -> tuple[HfacsCode, ...]:
     for tier in hfacs_document()["tiers"]:
         for cat in tier["categories"]:
             confirmed = bool(cat.get("confirmed"))
-            out.append(HfacsCode(cat["code"], cat["name"], tier["name"], cat["code"], confirmed, cat.get("note")))
+            out.append(
+                HfacsCode(
+                    cat["code"], cat["name"], tier["name"], cat["code"], confirmed, cat.get("note")
+                )
+            )
             for nano in cat["nanocodes"]:
                 out.append(
-                    HfacsCode(nano["code"], nano["title"], tier["name"], cat["code"],
-                              bool(nano.get("confirmed", confirmed)), nano.get("note"))
+                    HfacsCode(
+                        nano["code"],
+                        nano["title"],
+                        tier["name"],
+                        cat["code"],
+                        bool(nano.get("confirmed", confirmed)),
+                        nano.get("note"),
+                    )
                 )
     return tuple(out)
 
@@ -118,6 +128,7 @@ def find_hfacs(search: str | None = None) -> list[HfacsCode]:
     """HFACS entries whose code, title, category or tier contains ``search`` (any case)."""
     categories = {h.code: h.title for h in hfacs() if h.code == h.category}
     return [
-        h for h in hfacs()
+        h
+        for h in hfacs()
         if _matches(search, h.code, h.title, h.category, categories.get(h.category), h.tier)
     ]

@@ -20,6 +20,7 @@ from mishaps.db import session_scope, write_session
 from mishaps.errors import Conflict
 from mishaps.models import Mishap, Revision
 from mishaps.schema import Case
+from mishaps.text import plural
 from mishaps.vocab import OnConflict
 
 REVISION_CHUNK = 1000
@@ -61,7 +62,7 @@ def copy_database(
         merging = bool(cases or revisions)
         if merging and on_conflict is OnConflict.error:
             raise Conflict(
-                f"the target already holds {cases} case{'s' if cases != 1 else ''} and"
+                f"the target already holds {plural(cases, 'case')} and"
                 f" {revisions} history entr{'ies' if revisions != 1 else 'y'}; nothing copied"
                 " (use --on-conflict skip or --on-conflict replace to copy into it)"
             )
@@ -106,10 +107,10 @@ def _copy_revisions(src: Session, dst: Session, wanted: set[str] | None) -> int:
     """Append the source's history rows in their order; the target numbers them anew."""
     copied = 0
     last = 0
-    columns = [c for c in Revision.__table__.columns if c.name != "seq"]  # type: ignore[attr-defined]
+    columns = [c for c in Revision.__table__.columns if c.name != "seq"]
     while True:
         stmt = (
-            select(Revision.seq, *columns)  # type: ignore[call-overload]
+            select(Revision.seq, *columns)
             .where(Revision.seq > last)  # type: ignore[operator]
             .order_by(Revision.seq)
             .limit(REVISION_CHUNK)
@@ -130,7 +131,7 @@ def _copy_revisions(src: Session, dst: Session, wanted: set[str] | None) -> int:
 
 def history(session: Session) -> list[dict[str, Any]]:
     """Every history entry in order, without its number: what a copy must keep identical."""
-    rows = session.execute(select(Revision).order_by(Revision.seq)).scalars()  # type: ignore[arg-type]
+    rows = session.execute(select(Revision).order_by(Revision.seq)).scalars()
     return [
         {
             "mishap_id": r.mishap_id,

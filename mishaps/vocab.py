@@ -72,5 +72,4 @@ class OnConflict(str, Enum):
 
     error = "error"
     skip = "skip"
-    replace = "replace"
-
+    replace = "replace"  # type: ignore[assignment]  # shadows str.replace on members; never called

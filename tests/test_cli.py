@@ -57,16 +57,20 @@ def test_list_json_has_the_contract_fields(runner, seeded_db) -> None:
 
 def test_aircraft_kc46_returns_the_boom_mishaps_and_no_kc135(runner, seeded_db) -> None:
     found = set(ids_of(runner, "--aircraft", "KC-46"))
-    assert KC46_BOOM <= found
+    assert found >= KC46_BOOM
     assert SHELL_77 not in found and IRAQ_2026 not in found
-    assert found == seed_ids_where(lambda c: any(a["type"].startswith("KC-46") for a in c["aircraft"]))
+    assert found == seed_ids_where(
+        lambda c: any(a["type"].startswith("KC-46") for a in c["aircraft"])
+    )
 
 
 def test_aircraft_kc135_returns_2013_and_2026_but_no_kc46(runner, seeded_db) -> None:
     found = set(ids_of(runner, "--aircraft", "KC-135"))
     assert {SHELL_77, IRAQ_2026} <= found
     assert not found & KC46_BOOM
-    assert found == seed_ids_where(lambda c: any(a["type"].startswith("KC-135") for a in c["aircraft"]))
+    assert found == seed_ids_where(
+        lambda c: any(a["type"].startswith("KC-135") for a in c["aircraft"])
+    )
 
 
 def test_series_letter_narrows_the_match(runner, seeded_db) -> None:
@@ -78,7 +82,9 @@ def test_series_letter_narrows_the_match(runner, seeded_db) -> None:
 def test_aircraft_and_role_must_hold_for_the_same_aircraft(runner, seeded_db) -> None:
     as_receiver = set(ids_of(runner, "--aircraft", "F-15", "--role", "receiver"))
     assert as_receiver == seed_ids_where(
-        lambda c: any(a["type"].startswith("F-15") and a["role"] == "receiver" for a in c["aircraft"])
+        lambda c: any(
+            a["type"].startswith("F-15") and a["role"] == "receiver" for a in c["aircraft"]
+        )
     )
     assert as_receiver
     assert ids_of(runner, "--aircraft", "F-15", "--role", "tanker") == []
@@ -91,8 +97,16 @@ def test_aircraft_and_role_must_hold_for_the_same_aircraft(runner, seeded_db) ->
         ("--status", "final", lambda c: c["status"] == "final"),
         ("--service", "usaf", lambda c: c["service"].lower() == "usaf"),
         ("--method", "boom", lambda c: (c.get("refueling") or {}).get("method") == "boom"),
-        ("--phase", "not-refueling", lambda c: (c.get("refueling") or {}).get("phase") == "not-refueling"),
-        ("--category", "SCF", lambda c: any(x.startswith("SCF") for x in c.get("occurrence_categories") or [])),
+        (
+            "--phase",
+            "not-refueling",
+            lambda c: (c.get("refueling") or {}).get("phase") == "not-refueling",
+        ),
+        (
+            "--category",
+            "SCF",
+            lambda c: any(x.startswith("SCF") for x in c.get("occurrence_categories") or []),
+        ),
         ("--category", "LOC-I", lambda c: "LOC-I" in (c.get("occurrence_categories") or [])),
         ("--role", "receiver", lambda c: any(a["role"] == "receiver" for a in c["aircraft"])),
     ],
@@ -105,7 +119,7 @@ def test_each_filter_on_seed_data(runner, seeded_db, option, value, predicate) -
 
 def test_date_range_filters_use_the_whole_period_of_partial_dates(runner, seeded_db) -> None:
     found = ids_of(runner, "--since", "2022", "--until", "2024-08")
-    assert KC46_BOOM <= set(found)
+    assert set(found) >= KC46_BOOM
     assert all("2022" <= i[:4] <= "2024" for i in found)
     assert IRAQ_2026 not in found
     assert ids_of(runner, "--since", "2026-03-12") == ids_of(runner, "--since", "2026-03")
@@ -120,7 +134,7 @@ def test_cause_matches_finding_text_and_categories(runner, seeded_db) -> None:
 
 def test_full_text_search(runner, seeded_db) -> None:
     assert set(ids_of(runner, "--search", "Chaldovar")) == {SHELL_77}
-    assert KC46_BOOM <= set(ids_of(runner, "--search", "nozzle"))
+    assert set(ids_of(runner, "--search", "nozzle")) >= KC46_BOOM
     assert ids_of(runner, "--search", "zeppelin") == []
     # Text that looks like FTS syntax is searched for, not executed.
     result = runner("list", "--search", 'boom" OR NEAR(', "--format", "json")
@@ -132,9 +146,23 @@ def test_limit(runner, seeded_db) -> None:
 
 
 def test_filters_are_spelled_the_same_on_every_query_command(runner) -> None:
-    options = ["--aircraft", "--role", "--cause", "--category", "--hfacs", "--class", "--fy",
-               "--since", "--until",
-               "--service", "--method", "--phase", "--status", "--search", "--limit"]
+    options = [
+        "--aircraft",
+        "--role",
+        "--cause",
+        "--category",
+        "--hfacs",
+        "--class",
+        "--fy",
+        "--since",
+        "--until",
+        "--service",
+        "--method",
+        "--phase",
+        "--status",
+        "--search",
+        "--limit",
+    ]
     for command in ("list", "export", "stats", "rates"):
         help_text = runner(command, "--help").stdout
         for option in options:
@@ -182,24 +210,48 @@ def test_show_yaml_is_the_interchange_format(runner, seeded_db) -> None:
 def test_show_unknown_id_is_one_clear_line(runner, seeded_db) -> None:
     result = runner("show", "no-such-case")
     assert result.exit_code == 1
-    assert result.stderr == "Error: no mishap with id 'no-such-case' (list them with: mishaps list)\n"
+    assert (
+        result.stderr == "Error: no mishap with id 'no-such-case' (list them with: mishaps list)\n"
+    )
 
 
 def test_stats_counts_unknown_fatalities_apart(runner, fresh_db, tmp_path) -> None:
     base = yaml.safe_load((Path(SEED_FILES[0])).read_text())
-    known = {**base, "id": "known-case", "occurred_on": "2001-05-05", "fatalities": 2,
-             "aircraft": [{"role": "tanker", "type": "KC-10A"}]}
-    unknown = {**base, "id": "unknown-case", "occurred_on": "2001-06-06", "fatalities": None,
-               "mishap_class": None, "aircraft": [{"role": "tanker", "type": "KC-10A"}]}
-    zero = {**base, "id": "zero-case", "occurred_on": "2002-01-01", "fatalities": 0,
-            "aircraft": [{"role": "receiver", "type": "F-16C"}]}
+    known = {
+        **base,
+        "id": "known-case",
+        "occurred_on": "2001-05-05",
+        "fatalities": 2,
+        "aircraft": [{"role": "tanker", "type": "KC-10A"}],
+    }
+    unknown = {
+        **base,
+        "id": "unknown-case",
+        "occurred_on": "2001-06-06",
+        "fatalities": None,
+        "mishap_class": None,
+        "aircraft": [{"role": "tanker", "type": "KC-10A"}],
+    }
+    zero = {
+        **base,
+        "id": "zero-case",
+        "occurred_on": "2002-01-01",
+        "fatalities": 0,
+        "aircraft": [{"role": "receiver", "type": "F-16C"}],
+    }
     f = tmp_path / "cases.json"
     f.write_text(json.dumps({"mishaps": [known, unknown, zero]}, default=str))
     assert runner("init", "--empty").exit_code == 0
     assert runner("import", f).exit_code == 0, runner("import", f).stderr
     data = json.loads(runner("stats", "--by", "year", "--format", "json").stdout)
     by_year = {r["key"]: r for r in data["rows"]}
-    assert by_year["2001"] == {"key": "2001", "mishaps": 2, "aircraft": None, "fatalities": 2, "fatalities_unknown": 1}
+    assert by_year["2001"] == {
+        "key": "2001",
+        "mishaps": 2,
+        "aircraft": None,
+        "fatalities": 2,
+        "fatalities_unknown": 1,
+    }
     assert by_year["2002"]["fatalities"] == 0 and by_year["2002"]["fatalities_unknown"] == 0
     assert data["total"]["fatalities_unknown"] == 1
     table = runner("stats", "--by", "aircraft").stdout
@@ -207,8 +259,19 @@ def test_stats_counts_unknown_fatalities_apart(runner, fresh_db, tmp_path) -> No
 
 
 @pytest.mark.parametrize(
-    "by", ["year", "fy", "aircraft", "role", "category", "class", "phase", "service",
-           "hfacs-tier", "hfacs-category"],
+    "by",
+    [
+        "year",
+        "fy",
+        "aircraft",
+        "role",
+        "category",
+        "class",
+        "phase",
+        "service",
+        "hfacs-tier",
+        "hfacs-category",
+    ],
 )
 def test_stats_every_grouping_adds_up(runner, seeded_db, by) -> None:
     data = json.loads(runner("stats", "--by", by, "--format", "json").stdout)
@@ -224,7 +287,10 @@ def test_first_run_creates_and_seeds_the_default_database(runner, tmp_path, monk
     assert result.exit_code == 0
     default = tmp_path / "xdg-data" / "mishaps" / "mishaps.db"
     assert default.exists()
-    assert result.stderr == f"Created the database {default} with {len(SEED_FILES)} seed cases (mishaps init).\n"
+    assert (
+        result.stderr
+        == f"Created the database {default} with {len(SEED_FILES)} seed cases (mishaps init).\n"
+    )
     assert len(json.loads(result.stdout)) == len(SEED_FILES)
     again = runner("list", "--format", "json")
     assert again.stderr == ""
@@ -234,7 +300,10 @@ def test_explicit_missing_database_is_an_error_not_a_new_file(runner, tmp_path) 
     missing = tmp_path / "nope.db"
     result = runner("--db", missing, "list")
     assert result.exit_code == 1
-    assert result.stderr == f"Error: no database at {missing}; create it with: mishaps --db {missing} init\n"
+    assert (
+        result.stderr
+        == f"Error: no database at {missing}; create it with: mishaps --db {missing} init\n"
+    )
     assert not missing.exists()
 
 

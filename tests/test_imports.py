@@ -24,7 +24,7 @@ def loaded_after(args: list[str]) -> set[str]:
         [sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, check=True
     ).stdout
     line = next(x for x in out.splitlines() if x.startswith("LOADED:"))
-    return set(filter(None, line[len("LOADED:"):].split(",")))
+    return set(filter(None, line[len("LOADED:") :].split(",")))
 
 
 def test_help_imports_no_database_or_pdf_library() -> None:

@@ -8,9 +8,27 @@ import pytest
 
 from mishaps import mds
 
-TYPES = ["KC-135A", "KC-135E", "KC-135R", "KC-135T", "KC-135RT", "NKC-135A", "EC-135C", "C-135B",
-         "RC-135V", "F-15E", "F-15C", "F-15EX", "F/A-18D", "F/A-18F", "KC-46A", "A330 MRTT",
-         "Victor K1A", "X-15A", "YF-22"]
+TYPES = [
+    "KC-135A",
+    "KC-135E",
+    "KC-135R",
+    "KC-135T",
+    "KC-135RT",
+    "NKC-135A",
+    "EC-135C",
+    "C-135B",
+    "RC-135V",
+    "F-15E",
+    "F-15C",
+    "F-15EX",
+    "F/A-18D",
+    "F/A-18F",
+    "KC-46A",
+    "A330 MRTT",
+    "Victor K1A",
+    "X-15A",
+    "YF-22",
+]
 
 
 @pytest.mark.parametrize(
@@ -35,8 +53,13 @@ def test_parse(text, expected) -> None:
 def typed_db(runner, fresh_db, tmp_path):
     cases = [
         {
-            "id": f"case-{i}", "title": t, "occurred_on": "2000-01-01", "status": "final",
-            "service": "USAF", "location": {"description": "somewhere"}, "summary": "s",
+            "id": f"case-{i}",
+            "title": t,
+            "occurred_on": "2000-01-01",
+            "status": "final",
+            "service": "USAF",
+            "location": {"description": "somewhere"},
+            "summary": "s",
             "aircraft": [{"role": "tanker", "type": t}],
             "sources": [{"title": "t", "url": "https://example.org/", "kind": "other"}],
         }

@@ -58,14 +58,19 @@ def test_all_problems_in_a_file_are_reported(runner, tmp_path) -> None:
     text = text.replace("occurred_on: 2013-05-03", "occurred_on: 2013-02-30")
     lines = runner("validate", write(tmp_path, text)).stderr.splitlines()
     assert len(lines) == 4
-    assert "occurred_on: '2013-02-30' is not a calendar date (February 2013 has 28 days)" in lines[0]
+    assert (
+        "occurred_on: '2013-02-30' is not a calendar date (February 2013 has 28 days)" in lines[0]
+    )
     assert "fatalites: unknown field 'fatalites'; did you mean 'fatalities'?" in lines[1]
 
 
 def test_fatal_mishap_cannot_be_class_c(runner, tmp_path) -> None:
     text = GOOD.replace("fatalities: 3", "fatalities: 3\n    mishap_class: C")
     err = runner("validate", write(tmp_path, text)).stderr
-    assert "mishap_class: 'C' contradicts a fatality and a destroyed aircraft, which make a Class A mishap" in err
+    assert (
+        "mishap_class: 'C' contradicts a fatality and a destroyed aircraft, which make a Class A mishap"
+        in err
+    )
 
 
 def test_norway_is_not_false_and_dates_stay_text(runner, tmp_path) -> None:
@@ -80,7 +85,10 @@ def test_norway_is_not_false_and_dates_stay_text(runner, tmp_path) -> None:
         (b"\x00\x01\x02binary", "is a binary file, not YAML or JSON text"),
         ("title: caf\u00e9".encode("latin-1"), "is not UTF-8 text (byte 0xe9 at offset 10)"),
         (b"a: &x [1]\nb: *x\n", "YAML aliases (*name) are not allowed"),
-        (b"- just\n- a list\n", "must hold one case (a mapping) or 'mishaps:' with a list of cases"),
+        (
+            b"- just\n- a list\n",
+            "must hold one case (a mapping) or 'mishaps:' with a list of cases",
+        ),
         (b"id: x\nid: y\n", "key 'id' appears twice in one mapping"),
     ],
 )
@@ -95,7 +103,8 @@ def test_hostile_or_broken_files_are_refused_cleanly(runner, tmp_path, content, 
 def test_import_of_a_bad_file_writes_nothing(runner, seeded_db, tmp_path) -> None:
     before = runner("export").stdout
     bad = GOOD.replace("2013-05-03-shell-77", "new-case") + GOOD.replace("mishaps:\n", "").replace(
-        "2013-05-03-shell-77", "other-case").replace("role: tanker", "role: boomer")
+        "2013-05-03-shell-77", "other-case"
+    ).replace("role: tanker", "role: boomer")
     result = runner("import", write(tmp_path, bad))
     assert result.exit_code == 1
     assert runner("export").stdout == before

@@ -45,12 +45,18 @@ def root(
     db: Annotated[
         str | None,
         typer.Option(
-            "--db", envvar="MISHAPS_DB", metavar="PATH_OR_URL",
-            help="SQLite file or postgresql:// URL. Default: mishaps.db in your user data directory.",
+            "--db",
+            envvar="MISHAPS_DB",
+            metavar="PATH_OR_URL",
+            help="SQLite file or postgresql:// URL."
+            " Default: mishaps.db in your user data directory.",
         ),
     ] = None,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
 ) -> None:
     ctx.obj = State(db=db)
@@ -72,5 +78,8 @@ def main() -> None:
     except Exception as exc:  # a bug of ours: say so in one line, keep the trace for debugging
         if os.environ.get("MISHAPS_DEBUG"):
             raise
-        print(f"Error: unexpected {type(exc).__name__}: {exc} (set MISHAPS_DEBUG=1 for details)", file=sys.stderr)
+        print(
+            f"Error: unexpected {type(exc).__name__}: {exc} (set MISHAPS_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
         sys.exit(70)

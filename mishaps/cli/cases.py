@@ -18,16 +18,22 @@ from mishaps.cli.common import (
     write_text,
 )
 from mishaps.filters import Filters
+from mishaps.text import plural
 from mishaps.vocab import OnConflict
 
 FilesArg = Annotated[
     list[Path],
-    typer.Argument(help="YAML or JSON files in the interchange format, or CSV files,"
-                   " one row a mishap (docs/format.md).",
-                   exists=False, dir_okay=False, show_default=False),
+    typer.Argument(
+        help="YAML or JSON files in the interchange format, or CSV files,"
+        " one row a mishap (docs/format.md).",
+        exists=False,
+        dir_okay=False,
+        show_default=False,
+    ),
 ]
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.", dir_okay=False)
+    Path | None,
+    typer.Option("--output", "-o", help="Write to this file instead of stdout.", dir_okay=False),
 ]
 
 
@@ -40,7 +46,9 @@ def register(app: typer.Typer) -> None:
 @handle_errors
 def init(
     ctx: typer.Context,
-    empty: Annotated[bool, typer.Option("--empty", help="Create the schema only; load no seed cases.")] = False,
+    empty: Annotated[
+        bool, typer.Option("--empty", help="Create the schema only; load no seed cases.")
+    ] = False,
 ) -> None:
     """Create the database and load the seed cases. Running it again is harmless.
 
@@ -60,9 +68,18 @@ def import_(
     ctx: typer.Context,
     files: FilesArg,
     on_conflict: Annotated[
-        OnConflict, typer.Option(help="When a case id is already in the database: stop with an error, skip the case, or replace it (history keeps the old version).")
+        OnConflict,
+        typer.Option(
+            help="When a case id is already in the database: stop with an error, skip the"
+            " case, or replace it (history keeps the old version)."
+        ),
     ] = OnConflict.error,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would be added, replaced or skipped; write nothing.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Report what would be added, replaced or skipped; write nothing."
+        ),
+    ] = False,
 ) -> None:
     """Import cases from files, all or nothing: one bad record and nothing is written.
 
@@ -80,11 +97,16 @@ def import_(
     result = import_cases(engine, loaded, on_conflict=on_conflict, dry_run=dry_run)
     verb = "Would import" if dry_run else "Imported"
     typer.echo(
-        f"{verb} {len(loaded)} case{'s' if len(loaded) != 1 else ''} from {len(files)} file{'s' if len(files) != 1 else ''}:"
-        f" {len(result.added)} added, {len(result.replaced)} replaced, {len(result.skipped)} skipped."
+        f"{verb} {plural(len(loaded), 'case')} from {plural(len(files), 'file')}:"
+        f" {len(result.added)} added, {len(result.replaced)} replaced,"
+        f" {len(result.skipped)} skipped."
     )
     if dry_run:
-        for label, ids in (("add", result.added), ("replace", result.replaced), ("skip", result.skipped)):
+        for label, ids in (
+            ("add", result.added),
+            ("replace", result.replaced),
+            ("skip", result.skipped),
+        ):
             for mid in ids:
                 typer.echo(f"  {label} {mid}")
 
@@ -102,7 +124,7 @@ def validate(files: FilesArg) -> None:
     loaded = load_files(files)
     for warning in class_warnings(loaded):
         err(f"Warning: {warning}")
-    typer.echo(f"OK: {len(loaded)} case{'s' if len(loaded) != 1 else ''} in {len(files)} file{'s' if len(files) != 1 else ''} are valid.")
+    typer.echo(f"OK: {plural(len(loaded), 'case')} in {plural(len(files), 'file')} are valid.")
 
 
 @handle_errors
@@ -110,7 +132,15 @@ def validate(files: FilesArg) -> None:
 def export(
     ctx: typer.Context,
     filters: Filters,
-    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="yaml and json are the interchange format (import reads them back); csv is one row a mishap, for spreadsheets.")] = ExportFormat.yaml,
+    format: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="yaml and json are the interchange format (import reads them back); csv is"
+            " one row a mishap, for spreadsheets.",
+        ),
+    ] = ExportFormat.yaml,
     output: OutputOpt = None,
 ) -> None:
     """Export cases, whole, in the interchange format or as CSV.
@@ -131,13 +161,28 @@ def export(
 
 
 LIST_COLUMNS = [
-    ("occurred_on", "date"), ("fiscal_year", "FY"), ("id", "id"), ("class", "class"),
-    ("status", "status"), ("aircraft", "aircraft"), ("fatalities", "fatal"), ("title", "title"),
+    ("occurred_on", "date"),
+    ("fiscal_year", "FY"),
+    ("id", "id"),
+    ("class", "class"),
+    ("status", "status"),
+    ("aircraft", "aircraft"),
+    ("fatalities", "fatal"),
+    ("title", "title"),
 ]
 # mishap_class is the stated class, derived_class what the era rules give, class the label shown.
 LIST_CSV_COLUMNS = [
-    "occurred_on", "fiscal_year", "id", "mishap_class", "derived_class", "class", "status",
-    "aircraft", "fatalities", "title", "service",
+    "occurred_on",
+    "fiscal_year",
+    "id",
+    "mishap_class",
+    "derived_class",
+    "class",
+    "status",
+    "aircraft",
+    "fatalities",
+    "title",
+    "service",
 ]
 
 
@@ -146,7 +191,9 @@ LIST_CSV_COLUMNS = [
 def list_(
     ctx: typer.Context,
     filters: Filters,
-    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table for people; json or csv for pipes.")] = ListFormat.table,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table for people; json or csv for pipes.")
+    ] = ListFormat.table,
 ) -> None:
     """List cases matching the filters, oldest first.
 
@@ -164,7 +211,7 @@ def list_(
         typer.echo(to_csv(rows, LIST_CSV_COLUMNS), nl=False)
     elif rows:
         typer.echo(table(rows, LIST_COLUMNS), nl=False)
-        err(f"{len(rows)} case{'s' if len(rows) != 1 else ''}")
+        err(plural(len(rows), "case"))
     else:
         err("No cases match.")
 
@@ -172,12 +219,24 @@ def list_(
 @handle_errors
 def show(
     ctx: typer.Context,
-    mishap_id: Annotated[str, typer.Argument(metavar="ID", help="The case id, as `mishaps list` shows it.")],
-    format: Annotated[ShowFormat, typer.Option("--format", "-f", help="text for people; json or yaml in the interchange format.")] = ShowFormat.text,
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", metavar="DATE",
-        help="Show the case as it stood then, from its history: a date (its end, UTC)"
-        " or a timestamp such as 2026-03-13T10:00:00Z.")] = None,
+    mishap_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The case id, as `mishaps list` shows it.")
+    ],
+    format: Annotated[
+        ShowFormat,
+        typer.Option(
+            "--format", "-f", help="text for people; json or yaml in the interchange format."
+        ),
+    ] = ShowFormat.text,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="Show the case as it stood then, from its history: a date (its end, UTC)"
+            " or a timestamp such as 2026-03-13T10:00:00Z.",
+        ),
+    ] = None,
 ) -> None:
     """Show one whole case, as it is now or as it stood at a past date.
 
@@ -212,10 +271,19 @@ def show(
 def stats(
     ctx: typer.Context,
     filters: Filters,
-    by: Annotated[str, typer.Option("--by", help=(
-        "Group by year, fy (fiscal year), aircraft, role, category, class (stated, else"
-        " derived), phase, service, hfacs-tier or hfacs-category."))] = "year",
-    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table for people; json or csv for pipes.")] = ListFormat.table,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help=(
+                "Group by year, fy (fiscal year), aircraft, role, category, class (stated, else"
+                " derived), phase, service, hfacs-tier or hfacs-category."
+            ),
+        ),
+    ] = "year",
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table for people; json or csv for pipes.")
+    ] = ListFormat.table,
 ) -> None:
     """Count mishaps and fatalities by a field; unknown fatalities are counted apart, never as 0.
 
@@ -236,9 +304,15 @@ def stats(
         columns.append(("aircraft", "aircraft"))
     if by == "class":
         columns.append(("derived", "of which derived"))
-    columns += [("fatalities", "fatalities (known)"), ("fatalities_unknown", "cases with fatalities unknown")]
+    columns += [
+        ("fatalities", "fatalities (known)"),
+        ("fatalities_unknown", "cases with fatalities unknown"),
+    ]
     if format is ListFormat.json:
-        typer.echo(to_json({"by": by, "rows": rows, "total": result.total.as_dict(), "note": result.note}), nl=False)
+        typer.echo(
+            to_json({"by": by, "rows": rows, "total": result.total.as_dict(), "note": result.note}),
+            nl=False,
+        )
     elif format is ListFormat.csv:
         typer.echo(to_csv(rows, [k for k, _ in columns]), nl=False)
     else:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from mishaps.errors import InvalidInput, MishapsError
-from mishaps.vocab import Method, MishapClass, Phase, Role, Status
 from mishaps.filters import Filters
+from mishaps.text import plural
+from mishaps.vocab import Method, MishapClass, Phase, Role, Status
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -44,7 +45,7 @@ def handle_errors(func: F) -> F:
             for problem in exc.problems:
                 err(str(problem))
             n = len(exc.problems)
-            err(f"Error: {n} problem{'s' if n != 1 else ''} found; nothing was written")
+            err(f"Error: {plural(n, 'problem')} found; nothing was written")
             raise typer.Exit(1) from None
         except MishapsError as exc:
             err(f"Error: {exc}")
@@ -109,7 +110,9 @@ def load_seed(engine: "Engine") -> int:
     from mishaps.vocab import OnConflict
 
     files = sorted(seed_dir().glob("*.yaml"))
-    result = import_cases(engine, load_files(files), on_conflict=OnConflict.skip, command="init (seed data)")
+    result = import_cases(
+        engine, load_files(files), on_conflict=OnConflict.skip, command="init (seed data)"
+    )
     return len(result.added)
 
 
@@ -144,41 +147,149 @@ class ShowFormat(str, Enum):
 
 PANEL = "Filters"
 FILTER_OPTIONS: list[tuple[str, Any]] = [
-    ("aircraft", Annotated[str | None, typer.Option(
-        help="Aircraft type. Understands Mission Design Series: KC-135 matches KC-135A/E/R/T"
-        " and NKC-135A, not EC-135; KC-135R only the R; F-15 matches F-15E.",
-        rich_help_panel=PANEL, metavar="TYPE")]),
-    ("role", Annotated[Role | None, typer.Option(
-        help="Aircraft role; with --aircraft, the same aircraft must have both.", rich_help_panel=PANEL)]),
-    ("cause", Annotated[str | None, typer.Option(
-        help="Words in a finding's text, or an occurrence category (MAC) or HFACS code (AE1).",
-        rich_help_panel=PANEL, metavar="TEXT")]),
-    ("category", Annotated[str | None, typer.Option(
-        help="CICTT occurrence category code or prefix (SCF matches SCF-NP and SCF-PP).",
-        rich_help_panel=PANEL, metavar="CODE")]),
-    ("hfacs", Annotated[str | None, typer.Option(
-        help="DoD HFACS code or prefix in a finding (PC1 matches PC101..; a category such as"
-        " PC100 matches its nanocodes).", rich_help_panel=PANEL, metavar="CODE")]),
-    ("mishap_class", Annotated[MishapClass | None, typer.Option(
-        "--class", help="DoD mishap class: the stated one, else the one derived from damage,"
-        " fatalities and the thresholds in force on the date.", rich_help_panel=PANEL)]),
-    ("fiscal_year", Annotated[int | None, typer.Option(
-        "--fy", help="US federal fiscal year: --fy 2023 is 1 Oct 2022 to 30 Sep 2023. A partial"
-        " date that spans two fiscal years matches neither.",
-        rich_help_panel=PANEL, metavar="YEAR")]),
-    ("since", Annotated[str | None, typer.Option(
-        help="On or after this date (YYYY-MM-DD, YYYY-MM or YYYY).", rich_help_panel=PANEL, metavar="DATE")]),
-    ("until", Annotated[str | None, typer.Option(
-        help="On or before this date (a month or year means its last day).", rich_help_panel=PANEL, metavar="DATE")]),
-    ("service", Annotated[str | None, typer.Option(
-        help="Operating service, any case (USAF, USN, ...).", rich_help_panel=PANEL)]),
-    ("method", Annotated[Method | None, typer.Option(help="Refuelling method.", rich_help_panel=PANEL)]),
-    ("phase", Annotated[Phase | None, typer.Option(help="Refuelling phase.", rich_help_panel=PANEL)]),
-    ("status", Annotated[Status | None, typer.Option(help="Information status.", rich_help_panel=PANEL)]),
-    ("search", Annotated[str | None, typer.Option(
-        help="Full text over title, summary and findings; every word must occur (boom* for a prefix).",
-        rich_help_panel=PANEL, metavar="TEXT")]),
-    ("limit", Annotated[int | None, typer.Option(min=1, help="At most this many cases.", rich_help_panel=PANEL)]),
+    (
+        "aircraft",
+        Annotated[
+            str | None,
+            typer.Option(
+                help="Aircraft type. Understands Mission Design Series: KC-135 matches"
+                " KC-135A/E/R/T and NKC-135A, not EC-135; KC-135R only the R; F-15 matches F-15E.",
+                rich_help_panel=PANEL,
+                metavar="TYPE",
+            ),
+        ],
+    ),
+    (
+        "role",
+        Annotated[
+            Role | None,
+            typer.Option(
+                help="Aircraft role; with --aircraft, the same aircraft must have both.",
+                rich_help_panel=PANEL,
+            ),
+        ],
+    ),
+    (
+        "cause",
+        Annotated[
+            str | None,
+            typer.Option(
+                help="Words in a finding's text, or an occurrence category (MAC) or HFACS"
+                " code (AE1).",
+                rich_help_panel=PANEL,
+                metavar="TEXT",
+            ),
+        ],
+    ),
+    (
+        "category",
+        Annotated[
+            str | None,
+            typer.Option(
+                help="CICTT occurrence category code or prefix (SCF matches SCF-NP and SCF-PP).",
+                rich_help_panel=PANEL,
+                metavar="CODE",
+            ),
+        ],
+    ),
+    (
+        "hfacs",
+        Annotated[
+            str | None,
+            typer.Option(
+                help="DoD HFACS code or prefix in a finding (PC1 matches PC101..;"
+                " a category such as PC100 matches its nanocodes).",
+                rich_help_panel=PANEL,
+                metavar="CODE",
+            ),
+        ],
+    ),
+    (
+        "mishap_class",
+        Annotated[
+            MishapClass | None,
+            typer.Option(
+                "--class",
+                help="DoD mishap class: the stated one, else the one derived from damage,"
+                " fatalities and the thresholds in force on the date.",
+                rich_help_panel=PANEL,
+            ),
+        ],
+    ),
+    (
+        "fiscal_year",
+        Annotated[
+            int | None,
+            typer.Option(
+                "--fy",
+                help="US federal fiscal year: --fy 2023 is 1 Oct 2022 to 30 Sep 2023. A partial"
+                " date that spans two fiscal years matches neither.",
+                rich_help_panel=PANEL,
+                metavar="YEAR",
+            ),
+        ],
+    ),
+    (
+        "since",
+        Annotated[
+            str | None,
+            typer.Option(
+                help="On or after this date (YYYY-MM-DD, YYYY-MM or YYYY).",
+                rich_help_panel=PANEL,
+                metavar="DATE",
+            ),
+        ],
+    ),
+    (
+        "until",
+        Annotated[
+            str | None,
+            typer.Option(
+                help="On or before this date (a month or year means its last day).",
+                rich_help_panel=PANEL,
+                metavar="DATE",
+            ),
+        ],
+    ),
+    (
+        "service",
+        Annotated[
+            str | None,
+            typer.Option(
+                help="Operating service, any case (USAF, USN, ...).", rich_help_panel=PANEL
+            ),
+        ],
+    ),
+    (
+        "method",
+        Annotated[Method | None, typer.Option(help="Refuelling method.", rich_help_panel=PANEL)],
+    ),
+    (
+        "phase",
+        Annotated[Phase | None, typer.Option(help="Refuelling phase.", rich_help_panel=PANEL)],
+    ),
+    (
+        "status",
+        Annotated[Status | None, typer.Option(help="Information status.", rich_help_panel=PANEL)],
+    ),
+    (
+        "search",
+        Annotated[
+            str | None,
+            typer.Option(
+                help="Full text over title, summary and findings; every word must occur"
+                " (boom* for a prefix).",
+                rich_help_panel=PANEL,
+                metavar="TEXT",
+            ),
+        ],
+    ),
+    (
+        "limit",
+        Annotated[
+            int | None, typer.Option(min=1, help="At most this many cases.", rich_help_panel=PANEL)
+        ],
+    ),
 ]
 
 
@@ -201,8 +312,10 @@ def filter_options(func: F) -> F:
         return func(*args, **kwargs)
 
     wrapper.__signature__ = sig.replace(parameters=kept + added)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {**{k: v for k, v in func.__annotations__.items() if k != "filters"},
-                               **dict(FILTER_OPTIONS)}
+    wrapper.__annotations__ = {
+        **{k: v for k, v in func.__annotations__.items() if k != "filters"},
+        **dict(FILTER_OPTIONS),
+    }
     return wrapper  # type: ignore[return-value]
 
 

@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from mishaps.cli.common import command_hint, db_url, handle_errors, open_db
+from mishaps.text import plural
 from mishaps.vocab import OnConflict
 
 app = typer.Typer(
@@ -109,7 +110,7 @@ def copy(
         create_schema(target)
     result = copy_database(source, target, on_conflict=on_conflict, source_name=source_name)
     n = len(result.added) + len(result.replaced)
-    counts = f"{n} case{'s' if n != 1 else ''}"
+    counts = plural(n, "case")
     if result.replaced or result.skipped:
         counts += (
             f" ({len(result.added)} added, {len(result.replaced)} replaced,"

@@ -8,6 +8,7 @@ import typer
 
 from mishaps.cli.common import ListFormat, err, filter_options, handle_errors, open_db
 from mishaps.filters import Filters
+from mishaps.text import plural
 
 
 class RatesBy(StrEnum):
@@ -105,7 +106,7 @@ def rates(
     if result.unknown_fy:
         n = len(result.unknown_fy)
         err(
-            f"Note: {n} matching mishap{'s' if n != 1 else ''} with a date spanning two fiscal"
+            f"Note: {plural(n, 'matching mishap')} with a date spanning two fiscal"
             f" years {'are' if n != 1 else 'is'} not counted: {', '.join(result.unknown_fy)}."
         )
     if result.note:

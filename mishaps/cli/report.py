@@ -10,6 +10,7 @@ import typer
 from mishaps.cli.common import err, filter_options, handle_errors, open_db
 from mishaps.errors import ReportError
 from mishaps.filters import Filters
+from mishaps.text import plural
 
 app = typer.Typer(
     help=(
@@ -21,32 +22,84 @@ app = typer.Typer(
 )
 
 PANEL = "Report"
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="The PDF to write.", dir_okay=False, rich_help_panel=PANEL)]
-HtmlOpt = Annotated[Path | None, typer.Option("--html", help="Write the HTML instead of the PDF (for preview and tests).", dir_okay=False, rich_help_panel=PANEL)]
-MarkingOpt = Annotated[str | None, typer.Option(
-    "--marking", envvar="MISHAPS_MARKING", rich_help_panel=PANEL,
-    help="Banner at the top and bottom of every page, e.g. CUI or UNCLASSIFIED. No banner when unset.")]
-DistributionOpt = Annotated[str | None, typer.Option(
-    "--distribution", envvar="MISHAPS_DISTRIBUTION", metavar="A..F", rich_help_panel=PANEL,
-    help="Add the DoD distribution statement (DoDI 5230.24) on the first page.")]
-ReasonOpt = Annotated[str | None, typer.Option(
-    "--distribution-reason", envvar="MISHAPS_DISTRIBUTION_REASON", rich_help_panel=PANEL,
-    help="Reason for statements B-E, e.g. 'Administrative or Operational Use'.")]
-OfficeOpt = Annotated[str | None, typer.Option(
-    "--controlling-office", envvar="MISHAPS_CONTROLLING_OFFICE", rich_help_panel=PANEL,
-    help="Controlling DoD office for statements B-F.")]
-VariantOpt = Annotated[str | None, typer.Option(
-    "--pdf-variant", rich_help_panel=PANEL,
-    help="A WeasyPrint PDF variant, e.g. pdf/a-3b (which also embeds the cases as mishaps.json) or pdf/ua-1.")]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="The PDF to write.", dir_okay=False, rich_help_panel=PANEL),
+]
+HtmlOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--html",
+        help="Write the HTML instead of the PDF (for preview and tests).",
+        dir_okay=False,
+        rich_help_panel=PANEL,
+    ),
+]
+MarkingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--marking",
+        envvar="MISHAPS_MARKING",
+        rich_help_panel=PANEL,
+        help="Banner at the top and bottom of every page, e.g. CUI or UNCLASSIFIED."
+        " No banner when unset.",
+    ),
+]
+DistributionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--distribution",
+        envvar="MISHAPS_DISTRIBUTION",
+        metavar="A..F",
+        rich_help_panel=PANEL,
+        help="Add the DoD distribution statement (DoDI 5230.24) on the first page.",
+    ),
+]
+ReasonOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--distribution-reason",
+        envvar="MISHAPS_DISTRIBUTION_REASON",
+        rich_help_panel=PANEL,
+        help="Reason for statements B-E, e.g. 'Administrative or Operational Use'.",
+    ),
+]
+OfficeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--controlling-office",
+        envvar="MISHAPS_CONTROLLING_OFFICE",
+        rich_help_panel=PANEL,
+        help="Controlling DoD office for statements B-F.",
+    ),
+]
+VariantOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pdf-variant",
+        rich_help_panel=PANEL,
+        help="A WeasyPrint PDF variant, e.g. pdf/a-3b (which also embeds the cases as"
+        " mishaps.json) or pdf/ua-1.",
+    ),
+]
 
 
-def _options(html: Path | None, output: Path | None, marking: str | None, distribution: str | None,
-             reason: str | None, office: str | None, variant: str | None) -> Any:
+def _options(
+    html: Path | None,
+    output: Path | None,
+    marking: str | None,
+    distribution: str | None,
+    reason: str | None,
+    office: str | None,
+    variant: str | None,
+) -> Any:
     from mishaps.reports.context import Marking, generation_time
     from mishaps.reports.make import Options
 
     if html is None and output is None:
-        raise typer.BadParameter("give --output FILE.pdf (or --html FILE.html)", param_hint="--output")
+        raise typer.BadParameter(
+            "give --output FILE.pdf (or --html FILE.html)", param_hint="--output"
+        )
     for target in (html, output):
         if target is not None:
             parent = target.parent if str(target.parent) else Path(".")
@@ -71,14 +124,16 @@ def _write(report: Any, html: Path | None, output: Path | None) -> None:
             err(f"warning: WeasyPrint: {warning}")
         atomic_write(output, report.rendered.pdf)
         pages = report.rendered.pages
-        err(f"Wrote {output} ({pages} page{'s' if pages != 1 else ''}, {report.cases} case{'s' if report.cases != 1 else ''})")
+        err(f"Wrote {output} ({plural(pages, 'page')}, {plural(report.cases, 'case')})")
 
 
 @app.command()
 @handle_errors
 def brief(
     ctx: typer.Context,
-    mishap_id: Annotated[str, typer.Argument(metavar="ID", help="The case id, as `mishaps list` shows it.")],
+    mishap_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The case id, as `mishaps list` shows it.")
+    ],
     output: OutputOpt = None,
     html: HtmlOpt = None,
     marking: MarkingOpt = None,
@@ -93,7 +148,9 @@ def brief(
     """
     from mishaps.reports import make
 
-    options = _options(html, output, marking, distribution, distribution_reason, controlling_office, pdf_variant)
+    options = _options(
+        html, output, marking, distribution, distribution_reason, controlling_office, pdf_variant
+    )
     report = make.brief(open_db(ctx), mishap_id, options)
     _write(report, html, output)
 
@@ -111,9 +168,14 @@ def summary(
     distribution_reason: ReasonOpt = None,
     controlling_office: OfficeOpt = None,
     pdf_variant: VariantOpt = None,
-    progress: Annotated[bool | None, typer.Option(
-        "--progress/--no-progress", rich_help_panel=PANEL,
-        help="Progress on stderr. Default: shown for 100 cases or more on a terminal.")] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            rich_help_panel=PANEL,
+            help="Progress on stderr. Default: shown for 100 cases or more on a terminal.",
+        ),
+    ] = None,
 ) -> None:
     """Write a summary report of the cases the filters select: figures, charts, table, sources.
 
@@ -121,7 +183,9 @@ def summary(
     """
     from mishaps.reports import make
 
-    options = _options(html, output, marking, distribution, distribution_reason, controlling_office, pdf_variant)
+    options = _options(
+        html, output, marking, distribution, distribution_reason, controlling_office, pdf_variant
+    )
     with _Progress(progress) as bar:
         report = make.summary(open_db(ctx), filters, options, progress=bar.update)
     _write(report, html, output)
@@ -141,15 +205,22 @@ class _Progress:
     def update(self, message: str) -> None:
         if self.progress is None:
             count = int(message.split()[1]) if message.startswith("Loaded ") else 0
-            show = self.wanted if self.wanted is not None else (count >= 100 and sys.stderr.isatty())
+            show = (
+                self.wanted if self.wanted is not None else (count >= 100 and sys.stderr.isatty())
+            )
             if not show:
                 self.update = lambda message: None  # type: ignore[method-assign]
                 return
             from rich.console import Console
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                                     console=Console(stderr=True), transient=False)
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=False,
+            )
             self.progress.start()
             self.task = self.progress.add_task("Rendering", total=7)
         step = message.split(" - ")[0]

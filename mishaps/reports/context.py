@@ -25,6 +25,7 @@ from mishaps.filters import Filters
 from mishaps.output import UNKNOWN, money, show_value
 from mishaps.schema import Case
 from mishaps.taxonomy import SAFE_LOADER, cictt_name, hfacs_title
+from mishaps.text import plural
 from mishaps.vocab import Damage, FindingKind, Status
 
 AUTHOR = "mishaps"
@@ -37,7 +38,9 @@ def generation_time(environ: Mapping[str, str] = os.environ) -> datetime:
         try:
             return datetime.fromtimestamp(int(epoch), UTC)
         except ValueError:
-            raise ReportError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}") from None
+            raise ReportError(
+                f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}"
+            ) from None
     return datetime.now(UTC).replace(microsecond=0)
 
 
@@ -57,7 +60,9 @@ def _distribution_data() -> dict[str, Any]:
     return data
 
 
-def distribution_statement(letter: str, *, reason: str | None, office: str | None, determined: str) -> str:
+def distribution_statement(
+    letter: str, *, reason: str | None, office: str | None, determined: str
+) -> str:
     """The DoDI 5230.24 distribution statement for ``letter``, with its fill-ins."""
     letter = letter.upper()
     entry = _distribution_data()["statements"].get(letter)
@@ -183,9 +188,13 @@ def case_view(case: Case, *, source_numbers: Mapping[str, int] | None = None) ->
     ]
     aircraft = [
         {
-            "role": a.role.value, "type": a.type, "serial": show_value(a.serial),
-            "unit": show_value(a.unit), "callsign": show_value(a.callsign),
-            "crew": show_value(a.crew), "fatalities": show_value(a.fatalities),
+            "role": a.role.value,
+            "type": a.type,
+            "serial": show_value(a.serial),
+            "unit": show_value(a.unit),
+            "callsign": show_value(a.callsign),
+            "crew": show_value(a.crew),
+            "fatalities": show_value(a.fatalities),
             "damage": a.damage.value if a.damage else UNKNOWN,
         }
         for a in case.aircraft
@@ -207,7 +216,10 @@ def case_view(case: Case, *, source_numbers: Mapping[str, int] | None = None) ->
         causes=[f.text for f in case.findings if f.kind is FindingKind.cause],
         contributing=[f.text for f in case.findings if f.kind is FindingKind.contributing],
         other_findings=[(kinds[f.kind], f.text) for f in case.findings if f.kind in kinds],
-        categories=[Labelled(c, cictt_name(c) or "name not in the CICTT table") for c in case.occurrence_categories],
+        categories=[
+            Labelled(c, cictt_name(c) or "name not in the CICTT table")
+            for c in case.occurrence_categories
+        ],
         hfacs=[Labelled(c, hfacs_title(c) or "code not in the DoD HFACS 8.0 table") for c in codes],
         sources=sources,
     )
@@ -231,33 +243,56 @@ class Marking:
     office: str | None = None
 
 
-def _meta(title: str, subject: str, cases: Sequence[Case], *, marking: Marking, generated_at: datetime,
-          version: str, keywords: Sequence[str]) -> Meta:
+def _meta(
+    title: str,
+    subject: str,
+    cases: Sequence[Case],
+    *,
+    marking: Marking,
+    generated_at: datetime,
+    version: str,
+    keywords: Sequence[str],
+) -> Meta:
     statement = None
     if marking.distribution:
         statement = distribution_statement(
-            marking.distribution, reason=marking.reason, office=marking.office,
+            marking.distribution,
+            reason=marking.reason,
+            office=marking.office,
             determined=generated_at.strftime("%Y-%m-%d"),
         )
     return Meta(
-        title=title, subject=subject, generated_at=generated_at, version=version,
-        fingerprint=fingerprint(cases), marking=marking.marking or None, distribution=statement,
+        title=title,
+        subject=subject,
+        generated_at=generated_at,
+        version=version,
+        fingerprint=fingerprint(cases),
+        marking=marking.marking or None,
+        distribution=statement,
         keywords=tuple(keywords),
     )
 
 
 def interchange_json(cases: Sequence[Case]) -> str:
     """The cases as `mishaps import` reads them: what a PDF/A-3 report carries inside itself."""
-    return json.dumps({"mishaps": [c.to_document() for c in cases]}, indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps({"mishaps": [c.to_document() for c in cases]}, indent=2, ensure_ascii=False)
+        + "\n"
+    )
 
 
-def build_brief(case: Case, *, marking: Marking, generated_at: datetime, version: str) -> BriefContext:
+def build_brief(
+    case: Case, *, marking: Marking, generated_at: datetime, version: str
+) -> BriefContext:
     types = list(dict.fromkeys(a.type for a in case.aircraft))
     return BriefContext(
         meta=_meta(
             f"Mishap brief: {case.title}",
             f"Aerial-refuelling mishap brief, {case.occurred_on}, {', '.join(types)}",
-            [case], marking=marking, generated_at=generated_at, version=version,
+            [case],
+            marking=marking,
+            generated_at=generated_at,
+            version=version,
             keywords=["aerial refuelling", "mishap", *types],
         ),
         view=case_view(case),
@@ -313,17 +348,14 @@ class SummaryContext:
     attachment_json: str = field(repr=False)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def key_figures(cases: Sequence[Case]) -> list[Figure]:
     """Totals with their unknowns said apart: an unknown is never added as 0."""
+
     def total(values: list[int | float | None], fmt: Any, what: str) -> tuple[str, str]:
         known = [v for v in values if v is not None]
         unknown = len(values) - len(known)
         text = fmt(sum(known)) if known else UNKNOWN
-        return text, (f"unknown for {_plural(unknown, what)}" if unknown else "")
+        return text, (f"unknown for {plural(unknown, what)}" if unknown else "")
 
     all_aircraft = [a for c in cases for a in c.aircraft]
     destroyed = sum(1 for a in all_aircraft if a.damage is Damage.destroyed)
@@ -336,8 +368,15 @@ def key_figures(cases: Sequence[Case]) -> list[Figure]:
         Figure("Aircraft involved", str(len(all_aircraft)), ""),
         Figure("Fatalities", fat, fat_u),
         Figure("Injuries", inj, inj_u),
-        Figure("Aircraft destroyed", str(destroyed),
-               f"damage unknown for {_plural(damage_unknown, 'aircraft')}".replace("aircrafts", "aircraft") if damage_unknown else ""),
+        Figure(
+            "Aircraft destroyed",
+            str(destroyed),
+            f"damage unknown for {plural(damage_unknown, 'aircraft')}".replace(
+                "aircrafts", "aircraft"
+            )
+            if damage_unknown
+            else "",
+        ),
         Figure("Damage (sum of stated costs)", usd, usd_u),
     ]
 
@@ -356,12 +395,20 @@ def charts(cases: Sequence[Case]) -> list[Chart]:
     span = (int(max(years)) - int(min(years))) if years else 0
     if span > 24:  # one bar a year would not fit a page: decades
         decades = Counter(f"{int(y) // 10 * 10}s" for c in cases for y in [c.occurred_on[:4]])
-        by_time = Chart("chart-years", "Mishaps by decade",
-                        [Bar(k, decades[k]) for k in sorted(decades)], kind="columns")
+        by_time = Chart(
+            "chart-years",
+            "Mishaps by decade",
+            [Bar(k, decades[k]) for k in sorted(decades)],
+            kind="columns",
+        )
     else:
         first, last = (int(min(years)), int(max(years))) if years else (0, -1)
-        by_time = Chart("chart-years", "Mishaps by year",
-                        [Bar(str(y), years.get(str(y), 0)) for y in range(first, last + 1)], kind="columns")
+        by_time = Chart(
+            "chart-years",
+            "Mishaps by year",
+            [Bar(str(y), years.get(str(y), 0)) for y in range(first, last + 1)],
+            kind="columns",
+        )
     types: Counter[str] = Counter()
     for c in cases:
         for key in dict.fromkeys(f"{a.type} ({a.role.value})" for a in c.aircraft):
@@ -375,10 +422,18 @@ def charts(cases: Sequence[Case]) -> list[Chart]:
     phases = Counter(c.refueling.phase.value for c in cases)
     return [
         by_time,
-        Chart("chart-aircraft", "Mishaps by aircraft type and role", _top(types, 14, "other types"),
-              "A mishap counts once under each type and role it involved."),
-        Chart("chart-categories", "Mishaps by CICTT occurrence category", _top(categories, 12, "other categories"),
-              "A mishap may carry several categories."),
+        Chart(
+            "chart-aircraft",
+            "Mishaps by aircraft type and role",
+            _top(types, 14, "other types"),
+            "A mishap counts once under each type and role it involved.",
+        ),
+        Chart(
+            "chart-categories",
+            "Mishaps by CICTT occurrence category",
+            _top(categories, 12, "other categories"),
+            "A mishap may carry several categories.",
+        ),
         Chart("chart-phases", "Mishaps by refuelling phase", _top(phases, 10, "other phases")),
     ]
 
@@ -390,7 +445,12 @@ def command_line(filters: Filters) -> str:
 
 
 def build_summary(
-    cases: Sequence[Case], *, filters: Filters, marking: Marking, generated_at: datetime, version: str,
+    cases: Sequence[Case],
+    *,
+    filters: Filters,
+    marking: Marking,
+    generated_at: datetime,
+    version: str,
 ) -> SummaryContext:
     if not cases:
         raise ReportError("no cases match the filters; an empty summary would say nothing")
@@ -400,14 +460,22 @@ def build_summary(
         for s in c.sources:
             if s.url not in numbers:
                 numbers[s.url] = len(numbers) + 1
-                annex.append(SourceRef(numbers[s.url], s.title, s.publisher, s.url, s.published_on, s.kind.value))
+                annex.append(
+                    SourceRef(
+                        numbers[s.url], s.title, s.publisher, s.url, s.published_on, s.kind.value
+                    )
+                )
     dates = sorted(c.occurred_on for c in cases)
     query = filters.describe() or [("Filters", "none: every case in the database")]
     return SummaryContext(
         meta=_meta(
-            f"Aerial-refuelling mishaps: summary of {_plural(len(cases), 'case')}",
-            "Summary of aerial-refuelling mishaps: " + ("; ".join(f"{k} {v}" for k, v in filters.describe()) or "all cases"),
-            cases, marking=marking, generated_at=generated_at, version=version,
+            f"Aerial-refuelling mishaps: summary of {plural(len(cases), 'case')}",
+            "Summary of aerial-refuelling mishaps: "
+            + ("; ".join(f"{k} {v}" for k, v in filters.describe()) or "all cases"),
+            cases,
+            marking=marking,
+            generated_at=generated_at,
+            version=version,
             keywords=["aerial refuelling", "mishap", "summary"],
         ),
         query=query,

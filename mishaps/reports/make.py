@@ -35,13 +35,18 @@ class Report:
 def brief(engine: Engine, mishap_id: str, options: Options) -> Report:
     with session_scope(engine) as session:
         case = get_case(session=session, mishap_id=mishap_id)
-    ctx = build_brief(case, marking=options.marking, generated_at=options.generated_at, version=__version__)
+    ctx = build_brief(
+        case, marking=options.marking, generated_at=options.generated_at, version=__version__
+    )
     html = render_html("brief.html", ctx)
     if options.html_only:
         return Report(html, None, 1)
     rendered = render_pdf(
-        html, generated_at=options.generated_at, fingerprint=ctx.meta.fingerprint,
-        variant=options.variant, attachment_json=ctx.attachment_json,
+        html,
+        generated_at=options.generated_at,
+        fingerprint=ctx.meta.fingerprint,
+        variant=options.variant,
+        attachment_json=ctx.attachment_json,
     )
     return Report(html, rendered, 1)
 
@@ -57,13 +62,22 @@ def summary(
         cases = find_cases(session=session, filters=filters)
     if progress is not None:
         progress(f"Loaded {len(cases)} cases")
-    ctx = build_summary(cases, filters=filters, marking=options.marking,
-                        generated_at=options.generated_at, version=__version__)
+    ctx = build_summary(
+        cases,
+        filters=filters,
+        marking=options.marking,
+        generated_at=options.generated_at,
+        version=__version__,
+    )
     html = render_html("summary.html", ctx)
     if options.html_only:
         return Report(html, None, len(cases))
     rendered = render_pdf(
-        html, generated_at=options.generated_at, fingerprint=ctx.meta.fingerprint,
-        variant=options.variant, attachment_json=ctx.attachment_json, progress=progress,
+        html,
+        generated_at=options.generated_at,
+        fingerprint=ctx.meta.fingerprint,
+        variant=options.variant,
+        attachment_json=ctx.attachment_json,
+        progress=progress,
     )
     return Report(html, rendered, len(cases))

@@ -24,7 +24,16 @@ from mishaps.files import PDF_ATTACHMENT as ATTACHMENT_NAME
 from mishaps.output import money, show_value
 from mishaps.reports import charts
 
-PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/a-4b", "pdf/ua-1", "pdf/ua-2")
+PDF_VARIANTS = (
+    "pdf/a-1b",
+    "pdf/a-2b",
+    "pdf/a-3b",
+    "pdf/a-2u",
+    "pdf/a-3u",
+    "pdf/a-4b",
+    "pdf/ua-1",
+    "pdf/ua-2",
+)
 
 
 @cache
@@ -94,18 +103,22 @@ def render_pdf(
 
     root = templates_dir().resolve()
 
-    class TemplatesOnly(URLFetcher):  # type: ignore[misc]
+    class TemplatesOnly(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
             from urllib.parse import unquote, urlparse
 
             parsed = urlparse(url)
             path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
             if path is None or not path.is_relative_to(root):
-                raise FatalURLFetchingError(f"the report tried to fetch {url!r}; only template files may be read")
+                raise FatalURLFetchingError(
+                    f"the report tried to fetch {url!r}; only template files may be read"
+                )
             return super().fetch(url, headers)
 
     if variant is not None and variant not in PDF_VARIANTS:
-        raise ReportError(f"unknown PDF variant {variant!r}; choose one of {', '.join(PDF_VARIANTS)}")
+        raise ReportError(
+            f"unknown PDF variant {variant!r}; choose one of {', '.join(PDF_VARIANTS)}"
+        )
     warnings: list[str] = []
     fetcher = TemplatesOnly(allowed_protocols={"file"})
 
@@ -121,18 +134,33 @@ def render_pdf(
     if attachment_json is not None and variant in ("pdf/a-3b", "pdf/a-3u"):
         attachments.append(
             weasyprint.Attachment(
-                string=attachment_json, name=ATTACHMENT_NAME, url_fetcher=fetcher,
-                description="The report's cases in the mishaps interchange format (mishaps import reads it)",
-                created=generated_at, modified=generated_at, relationship="Data",
+                string=attachment_json,
+                name=ATTACHMENT_NAME,
+                url_fetcher=fetcher,
+                description="The report's cases in the mishaps interchange format"
+                " (mishaps import reads it)",
+                created=generated_at,
+                modified=generated_at,
+                relationship="Data",
             )
         )
-    identifier = hashlib.sha256(f"{fingerprint}{generated_at.isoformat()}".encode()).hexdigest()[:32].encode()
+    identifier = (
+        hashlib.sha256(f"{fingerprint}{generated_at.isoformat()}".encode())
+        .hexdigest()[:32]
+        .encode()
+    )
     try:
-        with _listening("weasyprint", logging.WARNING, on_warning), \
-                _listening("weasyprint.progress", logging.INFO, on_progress):
-            document = weasyprint.HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render()
+        with (
+            _listening("weasyprint", logging.WARNING, on_warning),
+            _listening("weasyprint.progress", logging.INFO, on_progress),
+        ):
+            document = weasyprint.HTML(
+                string=html, base_url=str(root) + "/", url_fetcher=fetcher
+            ).render()
             pdf = document.write_pdf(
-                pdf_variant=variant, attachments=attachments or None, pdf_identifier=identifier,
+                pdf_variant=variant,
+                attachments=attachments or None,
+                pdf_identifier=identifier,
                 uncompressed_pdf=False,
             )
     except FatalURLFetchingError as exc:
