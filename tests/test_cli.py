@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mishaps.queries import STATS_BY
 from tests.conftest import SEED_FILES, seed_cases
 
 SHELL_77 = "2013-05-03-shell-77"
@@ -260,18 +261,7 @@ def test_stats_counts_unknown_fatalities_apart(runner, fresh_db, tmp_path) -> No
 
 @pytest.mark.parametrize(
     "by",
-    [
-        "year",
-        "fy",
-        "aircraft",
-        "role",
-        "category",
-        "class",
-        "phase",
-        "service",
-        "hfacs-tier",
-        "hfacs-category",
-    ],
+    STATS_BY,
 )
 def test_stats_every_grouping_adds_up(runner, seeded_db, by) -> None:
     data = json.loads(runner("stats", "--by", by, "--format", "json").stdout)

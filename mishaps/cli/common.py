@@ -256,7 +256,9 @@ FILTER_OPTIONS: list[tuple[str, Any]] = [
         Annotated[
             str | None,
             typer.Option(
-                help="Operating service, any case (USAF, USN, ...).", rich_help_panel=PANEL
+                help="Operating service, any case (USAF, USN, ...).",
+                rich_help_panel=PANEL,
+                metavar="NAME",
             ),
         ],
     ),
@@ -287,7 +289,10 @@ FILTER_OPTIONS: list[tuple[str, Any]] = [
     (
         "limit",
         Annotated[
-            int | None, typer.Option(min=1, help="At most this many cases.", rich_help_panel=PANEL)
+            int | None,
+            typer.Option(
+                min=1, help="At most this many cases.", rich_help_panel=PANEL, metavar="N"
+            ),
         ],
     ),
 ]

@@ -13,7 +13,13 @@ from mishaps import __version__
 from mishaps.db import session_scope
 from mishaps.filters import Filters
 from mishaps.queries import find_cases, get_case
-from mishaps.reports.context import Marking, build_brief, build_summary
+from mishaps.reports.context import (
+    BriefContext,
+    Marking,
+    SummaryContext,
+    build_brief,
+    build_summary,
+)
 from mishaps.reports.render import Rendered, render_html, render_pdf
 
 
@@ -38,17 +44,7 @@ def brief(engine: Engine, mishap_id: str, options: Options) -> Report:
     ctx = build_brief(
         case, marking=options.marking, generated_at=options.generated_at, version=__version__
     )
-    html = render_html("brief.html", ctx)
-    if options.html_only:
-        return Report(html, None, 1)
-    rendered = render_pdf(
-        html,
-        generated_at=options.generated_at,
-        fingerprint=ctx.meta.fingerprint,
-        variant=options.variant,
-        attachment_json=ctx.attachment_json,
-    )
-    return Report(html, rendered, 1)
+    return _render("brief.html", ctx, options, cases=1)
 
 
 def summary(
@@ -69,9 +65,20 @@ def summary(
         generated_at=options.generated_at,
         version=__version__,
     )
-    html = render_html("summary.html", ctx)
+    return _render("summary.html", ctx, options, cases=len(cases), progress=progress)
+
+
+def _render(
+    template: str,
+    ctx: BriefContext | SummaryContext,
+    options: Options,
+    *,
+    cases: int,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
+    html = render_html(template, ctx)
     if options.html_only:
-        return Report(html, None, len(cases))
+        return Report(html, None, cases)
     rendered = render_pdf(
         html,
         generated_at=options.generated_at,
@@ -80,4 +87,4 @@ def summary(
         attachment_json=ctx.attachment_json,
         progress=progress,
     )
-    return Report(html, rendered, len(cases))
+    return Report(html, rendered, cases)
