@@ -54,6 +54,7 @@ class Config:
     import_runs: int
     brief_runs: int
     summary_runs: dict[int, int]
+    bare_summary_ns: list[int]  # sizes whose summary is also rendered by the bare floor
 
 
 FULL = Config(
@@ -65,9 +66,12 @@ FULL = Config(
     start_runs=7,
     query_runs=7,
     query_budget_s=2.0,
-    import_runs=2,  # 100k cases take ~45 s a run, ours and the floor: the 10-minute budget
+    import_runs=1,  # 100k cases take ~45 s a run, ours and the floor: the 10-minute budget
     brief_runs=5,
     summary_runs={100: 2, 1_000: 1, 2_000: 1},  # a 2,000-case summary alone takes ~1.5 min
+    # The 1.2x target is judged at 1,000 cases; the growth target concerns our time alone, so
+    # the bare floor's 1.5-minute render of 2,000 cases is skipped for the 10-minute budget.
+    bare_summary_ns=[100, 1_000],
 )
 QUICK = Config(
     quick=True,
@@ -81,6 +85,7 @@ QUICK = Config(
     import_runs=1,
     brief_runs=1,
     summary_runs={10: 1, 20: 1, 40: 1},
+    bare_summary_ns=[10, 20],
 )
 
 
@@ -610,10 +615,26 @@ def bench_reports(cfg: Config, res: Results) -> None:
         db = cached_db(n)
         ours, bare = pair([MISHAPS, "report", "summary"], db, f"summary-{n}")
         runs = cfg.summary_runs[n]
-        r = interleaved({"ours": ours, "bare": bare}, runs)
-        a, b = median([p.seconds for p in r["ours"]]), median([p.seconds for p in r["bare"]])
-        ma, mb = max(p.max_rss_mib for p in r["ours"]), max(p.max_rss_mib for p in r["bare"])
-        times[n], bare_times[n] = a, b
+        with_bare = n in cfg.bare_summary_ns
+        r = interleaved({"ours": ours, "bare": bare} if with_bare else {"ours": ours}, runs)
+        a = median([p.seconds for p in r["ours"]])
+        ma = max(p.max_rss_mib for p in r["ours"])
+        times[n] = a
+        if not with_bare:
+            res.add(
+                sec,
+                Row(
+                    f"`mishaps report summary`, {n:,} cases: time",
+                    secs(a),
+                    "not run",
+                    None,
+                    note=f"{runs} run{'s' if runs > 1 else ''}; peak memory {ma:.0f} MiB",
+                ),
+            )
+            continue
+        b = median([p.seconds for p in r["bare"]])
+        mb = max(p.max_rss_mib for p in r["bare"])
+        bare_times[n] = b
         big = n == 1_000
         res.add(
             sec,
@@ -644,7 +665,9 @@ def bench_reports(cfg: Config, res: Results) -> None:
             Row(
                 f"summary time growth {lo:,} → {hi:,} cases ({hi / lo:.0f}× the cases)",
                 f"{times[hi] / times[lo]:.2f}×",
-                f"bare render {bare_times[hi] / bare_times[lo]:.2f}×",
+                f"bare render {bare_times[hi] / bare_times[lo]:.2f}×"
+                if hi in bare_times and lo in bare_times
+                else "",
                 times[hi] / times[lo] / (hi / lo),
                 f"≤{limit / (hi / lo):.1f}×" if hi == 2 * lo and hi == 2_000 else "",
                 note="ratio = growth / growth in cases; 1.0 is linear",
