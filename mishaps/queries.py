@@ -213,7 +213,7 @@ class Row:
     def class_label(self) -> str:
         from mishaps.classes import label
 
-        return label(self.mishap_class, None if self.mishap_class else self.derived_class)
+        return label(self.mishap_class, self.derived_class)
 
     def as_dict(self) -> dict[str, Any]:
         """The row for output; ``class`` is the label people read: ``A`` or ``A (derived)``."""

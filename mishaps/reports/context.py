@@ -11,7 +11,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -157,30 +157,23 @@ NOTICES = {
 }
 
 
-def class_label(case: Case) -> str:
-    """The class as stated (``A``), or derived by the era rules (``A (derived)``), or unknown."""
-    return classes.class_label(case)
-
-
-def fiscal_year(case: Case) -> str:
-    return classes.fiscal_year_label(classes.fiscal_year(case.occurred_on))
-
-
 def case_view(case: Case, *, source_numbers: Mapping[str, int] | None = None) -> CaseView:
     loc = case.location
     where = loc.description + (f" ({loc.country})" if loc.country else "")
     if loc.latitude is not None and loc.longitude is not None:
         where += f", {loc.latitude:.2f}, {loc.longitude:.2f}"
+    class_label = classes.class_label(case)  # "A", "A (derived)" or "unknown"
+    fiscal_year = classes.fiscal_year_label(classes.fiscal_year(case.occurred_on))
     facts = [
         ("Date", case.occurred_on),
         ("Time", show_value(case.time)),
-        ("Fiscal year", fiscal_year(case)),
+        ("Fiscal year", fiscal_year),
         ("Location", where),
         ("Service", case.service),
         ("Operation", show_value(case.operation)),
         ("Refuelling method", case.refueling.method.value),
         ("Refuelling phase", case.refueling.phase.value),
-        ("Mishap class", class_label(case)),
+        ("Mishap class", class_label),
         ("Damage", money(case.damage_usd)),
         ("Fatalities", show_value(case.fatalities)),
         ("Injuries", show_value(case.injuries)),
@@ -208,8 +201,8 @@ def case_view(case: Case, *, source_numbers: Mapping[str, int] | None = None) ->
     ]
     return CaseView(
         case=case,
-        class_label=class_label(case),
-        fiscal_year=fiscal_year(case),
+        class_label=class_label,
+        fiscal_year=fiscal_year,
         notice=NOTICES.get(case.status),
         facts=facts,
         aircraft=aircraft,
@@ -232,7 +225,6 @@ def case_view(case: Case, *, source_numbers: Mapping[str, int] | None = None) ->
 class BriefContext:
     meta: Meta
     view: CaseView
-    attachment_json: str
 
 
 @dataclass(frozen=True)
@@ -273,14 +265,6 @@ def _meta(
     )
 
 
-def interchange_json(cases: Sequence[Case]) -> str:
-    """The cases as `mishaps import` reads them: what a PDF/A-3 report carries inside itself."""
-    return (
-        json.dumps({"mishaps": [c.to_document() for c in cases]}, indent=2, ensure_ascii=False)
-        + "\n"
-    )
-
-
 def build_brief(
     case: Case, *, marking: Marking, generated_at: datetime, version: str
 ) -> BriefContext:
@@ -296,7 +280,6 @@ def build_brief(
             keywords=["aerial refuelling", "mishap", *types],
         ),
         view=case_view(case),
-        attachment_json=interchange_json([case]),
     )
 
 
@@ -345,7 +328,6 @@ class SummaryContext:
     cases: list[CaseView]
     sources: list[SourceRef]
     toc_cases: bool
-    attachment_json: str = field(repr=False)
 
 
 def key_figures(cases: Sequence[Case]) -> list[Figure]:
@@ -486,5 +468,4 @@ def build_summary(
         cases=[case_view(c, source_numbers=numbers) for c in cases],
         sources=annex,
         toc_cases=len(cases) <= 40,
-        attachment_json=interchange_json(cases),
     )

@@ -3,7 +3,7 @@ is wanted) lay out the PDF."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from mishaps import __version__
 from mishaps.db import session_scope
 from mishaps.filters import Filters
+from mishaps.output import cases_document
 from mishaps.queries import find_cases, get_case
 from mishaps.reports.context import (
     BriefContext,
@@ -20,7 +21,8 @@ from mishaps.reports.context import (
     build_brief,
     build_summary,
 )
-from mishaps.reports.render import Rendered, render_html, render_pdf
+from mishaps.reports.render import ATTACHING_VARIANTS, Rendered, render_html, render_pdf
+from mishaps.schema import Case
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ def brief(engine: Engine, mishap_id: str, options: Options) -> Report:
     ctx = build_brief(
         case, marking=options.marking, generated_at=options.generated_at, version=__version__
     )
-    return _render("brief.html", ctx, options, cases=1)
+    return _render("brief.html", ctx, options, cases=[case])
 
 
 def summary(
@@ -65,7 +67,7 @@ def summary(
         generated_at=options.generated_at,
         version=__version__,
     )
-    return _render("summary.html", ctx, options, cases=len(cases), progress=progress)
+    return _render("summary.html", ctx, options, cases=cases, progress=progress)
 
 
 def _render(
@@ -73,18 +75,20 @@ def _render(
     ctx: BriefContext | SummaryContext,
     options: Options,
     *,
-    cases: int,
+    cases: Sequence[Case],
     progress: Callable[[str], None] | None = None,
 ) -> Report:
     html = render_html(template, ctx)
     if options.html_only:
-        return Report(html, None, cases)
+        return Report(html, None, len(cases))
+    # Only PDF/A-3 carries the cases inside itself: the JSON is built for that variant alone.
+    attached = cases_document(cases, "json") if options.variant in ATTACHING_VARIANTS else None
     rendered = render_pdf(
         html,
         generated_at=options.generated_at,
         fingerprint=ctx.meta.fingerprint,
         variant=options.variant,
-        attachment_json=ctx.attachment_json,
+        attachment_json=attached,
         progress=progress,
     )
-    return Report(html, rendered, cases)
+    return Report(html, rendered, len(cases))

@@ -34,6 +34,7 @@ PDF_VARIANTS = (
     "pdf/ua-1",
     "pdf/ua-2",
 )
+ATTACHING_VARIANTS = ("pdf/a-3b", "pdf/a-3u")  # the variants that may embed mishaps.json
 
 
 @cache
@@ -131,7 +132,7 @@ def render_pdf(
             progress(record.getMessage())
 
     attachments = []
-    if attachment_json is not None and variant in ("pdf/a-3b", "pdf/a-3u"):
+    if attachment_json is not None and variant in ATTACHING_VARIANTS:
         attachments.append(
             weasyprint.Attachment(
                 string=attachment_json,
