@@ -99,8 +99,9 @@ def _writer(engine: Engine) -> Engine:
     return engine.execution_options(mishaps_write=True, isolation_level="READ COMMITTED")
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
+def is_sqlite(bind: Engine | Connection) -> bool:
+    """Whether an engine, or the connection a session is bound to, speaks SQLite."""
+    return bind.dialect.name == "sqlite"
 
 
 @dataclass(frozen=True)

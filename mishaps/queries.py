@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from mishaps import mds
+from mishaps.db import is_sqlite
 from mishaps.errors import MishapsError
 from mishaps.filters import Filters
 from mishaps.models import Aircraft, FindingHfacs, Mishap, MishapCategory
@@ -102,7 +103,7 @@ def _tsquery(text_: str) -> str:
 
 
 def _search_pks(session: Session, query: str, *, findings_only: bool) -> Any:
-    if session.get_bind().dialect.name == "sqlite":
+    if is_sqlite(session.get_bind()):
         fts = _fts_query(query)
         if findings_only:
             fts = f"findings : ({fts})"
@@ -125,7 +126,7 @@ def mishap_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
     if f.aircraft is not None or f.role is not None:
         sub = select(Aircraft.mishap_pk)
         if f.aircraft is not None:
-            sqlite = session.get_bind().dialect.name == "sqlite"
+            sqlite = is_sqlite(session.get_bind())
             sub = sub.where(_aircraft_condition(f.aircraft, sqlite=sqlite))
         if f.role is not None:
             sub = sub.where(Aircraft.role == f.role)
@@ -254,7 +255,7 @@ def _aircraft_types(*, sqlite: bool) -> Any:
 def list_mishaps(*, session: Session, filters: Filters) -> list[Row]:
     """The rows of `mishaps list`, in one statement whatever their number. (Fetching the rows
     by chunks of 500 keys took two round trips per 500 rows, most of a large listing's time.)"""
-    sqlite = session.get_bind().dialect.name == "sqlite"
+    sqlite = is_sqlite(session.get_bind())
     stmt = (
         select(
             Mishap.id,
@@ -486,7 +487,7 @@ def with_aircraft(
         conds = mishap_conditions(session, replace(filters, aircraft=aircraft))
     else:
         conds = mishap_conditions(session, filters)
-        sqlite = session.get_bind().dialect.name == "sqlite"
+        sqlite = is_sqlite(session.get_bind())
         matching = select(Aircraft.mishap_pk).where(_aircraft_condition(aircraft, sqlite=sqlite))
         conds.append(Mishap.pk.in_(matching))
     stmt = select(Mishap.id, Mishap.fiscal_year, Mishap.date_start, Mishap.date_end).where(*conds)

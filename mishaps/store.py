@@ -17,6 +17,7 @@ from sqlalchemy import delete, insert, select, text
 from sqlmodel import Session
 
 from mishaps import classes, mds
+from mishaps.db import is_sqlite
 from mishaps.models import (
     Aircraft,
     Finding,
@@ -162,7 +163,7 @@ def plain_words(text_: str) -> str:
 
 
 def _index(session: Session, items: list[tuple[int, Case]]) -> None:
-    sqlite = session.get_bind().dialect.name == "sqlite"
+    sqlite = is_sqlite(session.get_bind())
     clean = (lambda s: s) if sqlite else plain_words
     rows = [
         {
@@ -195,7 +196,7 @@ def _index(session: Session, items: list[tuple[int, Case]]) -> None:
 def delete_by_pk(session: Session, pks: Sequence[int]) -> None:
     """Delete cases; child rows go by ON DELETE CASCADE, search entries explicitly."""
     for part in chunks(pks):
-        if session.get_bind().dialect.name == "sqlite":
+        if is_sqlite(session.get_bind()):
             session.execute(
                 text(
                     f"DELETE FROM mishap_fts WHERE rowid IN ({','.join(str(int(p)) for p in part)})"
