@@ -160,6 +160,7 @@ def test_filters_are_spelled_the_same_on_every_query_command(runner) -> None:
         "--service",
         "--method",
         "--phase",
+        "--mechanism",
         "--status",
         "--search",
         "--limit",
