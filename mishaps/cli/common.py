@@ -153,7 +153,8 @@ FILTER_OPTIONS: list[tuple[str, Any]] = [
             str | None,
             typer.Option(
                 help="Aircraft type. Understands Mission Design Series: KC-135 matches"
-                " KC-135A/E/R/T and NKC-135A, not EC-135; KC-135R only the R; F-15 matches F-15E.",
+                " KC-135A/E/R/T and NKC-135A, not EC-135; KC-135R only the R; F-15 matches F-15E."
+                " A family's other names count too: A330 MRTT matches KC-30A and Voyager KC2.",
                 rich_help_panel=PANEL,
                 metavar="TYPE",
             ),
