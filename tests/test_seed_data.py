@@ -76,3 +76,23 @@ def test_readme_keeps_the_generated_cases_section() -> None:
     text = (seed_dir() / "README.md").read_text(encoding="utf-8")
     start = text.index("<!-- cases table: generated -->")
     assert text.index("<!-- end -->", start) > start
+
+
+def test_readme_lists_the_cases_the_data_holds() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "seed_readme.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_casebook_coverage_is_computed_from_the_data(runner, seeded_db) -> None:
+    import json
+
+    cases = json.loads(runner("list", "--format", "json").stdout)
+    assert len(cases) >= 40
+    assert sum(c["occurred_on"] < "2000" for c in cases) >= 12
+    nations = json.loads(runner("stats", "--by", "nation", "--format", "json").stdout)["rows"]
+    assert len({r["key"] for r in nations if len(r["key"]) == 2}) >= 5
