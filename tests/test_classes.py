@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import itertools
 import json
+import re
 from typing import Any
 
 import pytest
