@@ -7,6 +7,7 @@ import io
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from mishaps import classes
@@ -103,6 +104,60 @@ def _rows_json(data: Any) -> str | None:
     return "[\n" + ",\n".join(out) + "\n]"
 
 
+@dataclass(frozen=True)
+class Listing:
+    """Rows for output, and how each format shows them: every command that prints rows makes
+    one and hands it to ``render`` (JSON and CSV for pipes carry ``rows``; a table for people
+    shows ``shown``, which may spell values out)."""
+
+    rows: Sequence[dict[str, Any]]
+    columns: Sequence[tuple[str, str]]  # the table's (key, header) pairs
+    csv_columns: Sequence[str] | None = None  # default: every key of the rows
+    shown: Sequence[dict[str, Any]] | None = None  # the table's rows; default: ``rows``
+    document: dict[str, Any] | None = None  # JSON: the rows inside this object, at ``rows_key``
+    rows_key: str = "rows"
+    after: dict[str, Any] | None = None  # JSON: keys after the rows
+    count: str | None = None  # after a table, on stderr ("16 cases")
+    empty: str | None = None  # instead of an empty table, on stderr ("No cases match.")
+    footer: str | None = None  # after a table, on stdout
+    notes: Sequence[str] = field(default_factory=tuple)  # on stderr, whatever the format
+    max_width: int = 60
+
+
+@dataclass(frozen=True)
+class Rendered:
+    stdout: str
+    stderr: list[str]
+
+
+FORMATS = ("table", "json", "csv")
+
+
+def render(listing: Listing, fmt: str) -> Rendered:
+    """The one output path: a listing as a table, JSON or CSV."""
+    rows = listing.rows
+    if fmt == "json":
+        doc: Any = rows
+        if listing.document is not None or listing.after is not None:
+            doc = {**(listing.document or {}), listing.rows_key: rows, **(listing.after or {})}
+        return Rendered(to_json(doc), list(listing.notes))
+    if fmt == "csv":
+        keys = listing.csv_columns or (list(rows[0]) if rows else [k for k, _ in listing.columns])
+        flat = [
+            {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in r.items()} for r in rows
+        ]
+        return Rendered(to_csv(flat, keys), list(listing.notes))
+    if fmt != "table":
+        raise ValueError(f"format must be one of: {', '.join(FORMATS)} (not {fmt!r})")
+    shown = rows if listing.shown is None else listing.shown
+    if not shown and listing.empty is not None:
+        return Rendered("", [listing.empty, *listing.notes])
+    text = table(shown, listing.columns, max_width=listing.max_width)
+    if listing.footer:
+        text += listing.footer + "\n"
+    return Rendered(text, [*([listing.count] if listing.count else []), *listing.notes])
+
+
 def cases_document(cases: Sequence[Case], fmt: str) -> str:
     """Cases in the interchange format (``yaml`` or ``json``), as `import` reads them."""
     doc = {"mishaps": [c.to_document() for c in cases]}
@@ -137,6 +192,11 @@ CSV_COLUMNS = [
     "summary",
     "source_urls",
 ]
+
+
+def cases_csv(cases: Sequence[Case]) -> str:
+    """Cases one row each, as `export --format csv` writes and `import` reads back."""
+    return to_csv([case_csv_row(c) for c in cases], CSV_COLUMNS)
 
 
 def case_csv_row(case: Case) -> dict[str, Any]:

@@ -7,7 +7,6 @@ A case has this one shape in memory from import to report; the SQL tables are ho
 
 from __future__ import annotations
 
-import calendar
 import difflib
 import math
 import re
@@ -17,6 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from mishaps.dates import date_period
 from mishaps.vocab import (
     Damage,
     FindingKind,
@@ -31,31 +31,6 @@ from mishaps.vocab import (
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 HFACS_PATTERN = re.compile(r"^[AOPS][A-Z]\d{3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-
-def date_period(value: str) -> tuple[date, date]:
-    """The first and last day a ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` date covers."""
-    m = _DATE.match(value)
-    if m is None:
-        raise ValueError(f"{value!r} is not a date of the form YYYY-MM-DD, YYYY-MM or YYYY")
-    year, month, day = int(m[1]), m[2], m[3]
-    if year < 1900:
-        raise ValueError(f"{value!r} is before 1900")
-    if month is None:
-        return date(year, 1, 1), date(year, 12, 31)
-    if not 1 <= int(month) <= 12:
-        raise ValueError(f"{value!r} has no month {month}")
-    last = calendar.monthrange(year, int(month))[1]
-    if day is None:
-        return date(year, int(month), 1), date(year, int(month), last)
-    if not 1 <= int(day) <= last:
-        raise ValueError(
-            f"{value!r} is not a calendar date"
-            f" ({calendar.month_name[int(month)]} {year} has {last} days)"
-        )
-    d = date(year, int(month), int(day))
-    return d, d
 
 
 def _partial_date(value: Any) -> Any:

@@ -147,5 +147,6 @@ def test_delete_of_an_unknown_id_is_not_found(runner, seeded_db) -> None:
     result = runner("delete", "no-such-case", "--yes")
     assert result.exit_code == 1
     assert (
-        result.stderr == "Error: no mishap with id 'no-such-case' (list them with: mishaps list)\n"
+        result.stderr
+        == "Error: no mishap with id 'no-such-case' (list them with: mishaps list); nothing deleted\n"
     )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mishaps.cli.common import err, filter_options, handle_errors, open_db
+from mishaps.cli.common import Command, err, filter_options, handle_errors, open_database
 from mishaps.errors import ReportError
 from mishaps.filters import Filters
 from mishaps.text import plural
@@ -127,7 +127,7 @@ def _write(report: Any, html: Path | None, output: Path | None) -> None:
         err(f"Wrote {output} ({plural(pages, 'page')}, {plural(report.cases, 'case')})")
 
 
-@app.command()
+@app.command(cls=Command)
 @handle_errors
 def brief(
     ctx: typer.Context,
@@ -146,16 +146,14 @@ def brief(
 
     Example: mishaps report brief 2013-05-03-shell-77 --marking UNCLASSIFIED -o shell77.pdf
     """
-    from mishaps.reports import make
-
     options = _options(
         html, output, marking, distribution, distribution_reason, controlling_office, pdf_variant
     )
-    report = make.brief(open_db(ctx), mishap_id, options)
+    report = open_database(ctx).brief(mishap_id, options)
     _write(report, html, output)
 
 
-@app.command()
+@app.command(cls=Command)
 @handle_errors
 @filter_options
 def summary(
@@ -181,13 +179,11 @@ def summary(
 
     Example: mishaps report summary --aircraft KC-46 --marking CUI -o kc46.pdf
     """
-    from mishaps.reports import make
-
     options = _options(
         html, output, marking, distribution, distribution_reason, controlling_office, pdf_variant
     )
     with _Progress(progress) as bar:
-        report = make.summary(open_db(ctx), filters, options, progress=bar.update)
+        report = open_database(ctx).summary(filters, options, progress=bar.update)
     _write(report, html, output)
 
 

@@ -1,14 +1,18 @@
 """The reference taxonomies: `mishaps taxonomy cictt|hfacs`."""
 
-from enum import StrEnum
-from typing import Annotated, Any
+from dataclasses import asdict
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mishaps.cli.common import ListFormat, err, handle_errors
+from mishaps.cli.common import Command, ListFormat, emit, handle_errors
+
+if TYPE_CHECKING:
+    from mishaps.output import Listing
 
 
-class Taxonomy(StrEnum):
+class Taxonomy(str, Enum):
     cictt = "cictt"
     hfacs = "hfacs"
 
@@ -21,13 +25,16 @@ FOOTNOTE = (
 
 
 def register(app: typer.Typer) -> None:
-    app.command("taxonomy")(taxonomy)
+    app.command("taxonomy", cls=Command)(taxonomy)
 
 
 @handle_errors
 def taxonomy(
     which: Annotated[
-        Taxonomy, typer.Argument(help="cictt: CICTT occurrence categories; hfacs: DoD HFACS 8.0.")
+        Taxonomy,
+        typer.Argument(
+            metavar="TAXONOMY", help="cictt: CICTT occurrence categories; hfacs: DoD HFACS 8.0."
+        ),
     ],
     search: Annotated[
         str | None,
@@ -47,74 +54,40 @@ def taxonomy(
 
     Example: mishaps taxonomy hfacs --search fatigue
     """
-    from mishaps import taxonomy as tx
-    from mishaps.output import table, to_csv, to_json
+    emit(taxonomy_listing(which, search), format)
 
-    rows: list[dict[str, Any]]
+
+CICTT_COLUMNS = [
+    ("code", "code"),
+    ("name", "name"),
+    ("confirmed", "confirmed"),
+    ("definition", "definition"),
+]
+HFACS_COLUMNS = [
+    ("code", "code"),
+    ("title", "title"),
+    ("confirmed", "confirmed"),
+    ("category", "category"),
+    ("tier", "tier"),
+]
+
+
+def taxonomy_listing(which: Taxonomy, search: str | None) -> "Listing":
+    """One taxonomy's entries: rows with their provenance for pipes, a marked table for people."""
+    from mishaps import taxonomy as tx
+    from mishaps.output import Listing
+
     if which is Taxonomy.cictt:
-        doc = tx.cictt_document()
-        rows = [
-            {
-                "code": c.code,
-                "name": c.name,
-                "definition": c.definition,
-                "definition_source": c.definition_source,
-                "confirmed": c.confirmed,
-                "note": c.note,
-            }
-            for c in tx.find_cictt(search)
-        ]
-        columns = [
-            ("code", "code"),
-            ("name", "name"),
-            ("confirmed", "confirmed"),
-            ("definition", "definition"),
-        ]
+        doc, columns = tx.cictt_document(), CICTT_COLUMNS
+        rows = [asdict(c) for c in tx.find_cictt(search)]
     else:
-        doc = tx.hfacs_document()
+        doc, columns = tx.hfacs_document(), HFACS_COLUMNS
         names = {h.code: h.title for h in tx.hfacs() if h.code == h.category}
+        order = ("code", "title", "category", "category_name", "tier", "confirmed", "note")
         rows = [
-            {
-                "code": h.code,
-                "title": h.title,
-                "category": h.category,
-                "category_name": names[h.category],
-                "tier": h.tier,
-                "confirmed": h.confirmed,
-                "note": h.note,
-            }
+            {k: {**asdict(h), "category_name": names[h.category]}[k] for k in order}
             for h in tx.find_hfacs(search)
         ]
-        columns = [
-            ("code", "code"),
-            ("title", "title"),
-            ("confirmed", "confirmed"),
-            ("category", "category"),
-            ("tier", "tier"),
-        ]
-    if format is ListFormat.json:
-        typer.echo(
-            to_json(
-                {
-                    "taxonomy": doc["taxonomy"],
-                    "version": doc["version"],
-                    "provenance": doc["provenance"],
-                    "sources": doc["sources"],
-                    "entries": rows,
-                }
-            ),
-            nl=False,
-        )
-        return
-    if format is ListFormat.csv:
-        flat = [
-            {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in r.items()} for r in rows
-        ]
-        typer.echo(to_csv(flat, list(rows[0]) if rows else [k for k, _ in columns]), nl=False)
-        return
-    if not rows:
-        err("No entries match.")
-        return
     shown = [
         {
             **r,
@@ -123,8 +96,16 @@ def taxonomy(
         }
         for r in rows
     ]
-    typer.echo(table(shown, columns), nl=False)
     unconfirmed = sum(1 for r in rows if not r["confirmed"])
-    if unconfirmed:
-        typer.echo(FOOTNOTE.format(n=unconfirmed, total=len(rows), which=which.value))
-    err(f"{doc['taxonomy']} {doc['version']}: {len(rows)} entr{'ies' if len(rows) != 1 else 'y'}")
+    n = len(rows)
+    footer = FOOTNOTE.format(n=unconfirmed, total=n, which=which.value) if unconfirmed else None
+    return Listing(
+        rows,
+        columns,
+        shown=shown,
+        document={k: doc[k] for k in ("taxonomy", "version", "provenance", "sources")},
+        rows_key="entries",
+        empty="No entries match.",
+        footer=footer,
+        count=f"{doc['taxonomy']} {doc['version']}: {n} entr{'ies' if n != 1 else 'y'}",
+    )
