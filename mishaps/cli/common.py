@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from typer.core import TyperArgument, TyperCommand
+from typer.core import TyperArgument, TyperCommand, TyperOption
 
 from mishaps.errors import InvalidFilter, InvalidInput, MishapsError
 from mishaps.filters import Filters, option_name
@@ -44,6 +44,25 @@ def _argument_name(param: Any) -> str:
     return name + ("..." if param.nargs != 1 else "")
 
 
+# An option declared without a metavar shows its Python type (<str>); a word instead.
+_OPTION_METAVARS = {
+    "<str>": "TEXT",
+    "<int>": "N",
+    "<float>": "NUMBER",
+    "<Path>": "PATH",
+    "<file>": "FILE",
+    "<directory>": "DIR",
+    "<path>": "PATH",
+}
+
+
+def _python_type(param: Any) -> str | None:
+    try:
+        return str(param.display_type(None))
+    except Exception:  # a choice needs a context; choices show their values, which is right
+        return None
+
+
 class Command(TyperCommand):
     """A command whose help and usage errors speak the user's words: ``FILE...`` and ``ID``, not
     Typer's ``{files}...`` and ``<list[Path]>``; "--format must be one of: table, json, csv"."""
@@ -51,6 +70,8 @@ class Command(TyperCommand):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for param in self.params:
+            if isinstance(param, TyperOption) and param.metavar is None:
+                param.metavar = _OPTION_METAVARS.get(_python_type(param))
             if isinstance(param, TyperArgument):
                 name = _argument_name(param)
                 usage = name if param.required else f"[{name}]"

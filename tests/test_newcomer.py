@@ -1,0 +1,125 @@
+"""The rough edges a newcomer hit (issue 10), each pinned by a test that failed before the fix."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mishaps.cli import app
+from tests.conftest import SEED_FILES
+from tests.test_cli import all_commands
+
+SHELL_77 = "2013-05-03-shell-77"
+ACCEPTED = "give an SQLite file path or a postgresql://USER@HOST/DBNAME URL"
+
+
+# --- 2. `-o -` is standard output ---------------------------------------------------------------
+
+
+def test_export_to_dash_writes_stdout_and_no_file(runner, seeded_db, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner("export", "--aircraft", "KC-46", "--format", "json", "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["mishaps"]
+    assert not (tmp_path / "-").exists()
+    assert result.stderr == ""
+
+
+def test_every_output_option_takes_dash(runner) -> None:
+    """Every command option named -o/--output says that - is stdout, or is a PDF (no stdout)."""
+    for path in all_commands(app):
+        text = " ".join(runner(*path, "--help").stdout.split())
+        if "--output" in text and path[:1] != ["report"]:
+            assert "(- is stdout)" in text, path
+
+
+# --- 4. a bad --db says what is wrong and which forms are accepted -----------------------------
+
+
+def _not_a_database(tmp_path: Path) -> dict[str, str]:
+    csv = tmp_path / "cases.csv"
+    csv.write_text("id,title\nx,y\n", encoding="utf-8")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    return {
+        "mysql://x/y": "mysql://x/y is not a database mishaps can use (mysql://)",
+        str(csv): f"{csv} is not an SQLite database file",
+        str(folder): f"{folder} is a directory",
+        "sqlite://": "sqlite:// names no file",
+        "http://example.org/db": "http://example.org/db is not a database mishaps can use (http://)",
+    }
+
+
+@pytest.mark.parametrize("command", [["list"], ["init"], ["import", str(SEED_FILES[0])]])
+def test_a_bad_db_gets_one_plain_line(runner, tmp_path, command) -> None:
+    for value, what in _not_a_database(tmp_path).items():
+        result = runner("--db", value, *command)
+        assert result.exit_code == 1, (value, result.stderr)
+        assert result.stderr == f"Error: {what}; {ACCEPTED}\n", value
+
+
+def test_a_bad_db_in_the_environment_too(runner, monkeypatch) -> None:
+    monkeypatch.setenv("MISHAPS_DB", "mysql://x/y")
+    result = runner("stats")
+    assert result.stderr == (
+        f"Error: mysql://x/y is not a database mishaps can use (mysql://); {ACCEPTED}\n"
+    )
+
+
+# --- 5. help and errors in the user's words -----------------------------------------------------
+
+
+def test_help_speaks_the_users_words(runner) -> None:
+    assert "Usage: mishaps import [OPTIONS] FILE..." in runner("import", "--help").stdout
+    assert "Usage: mishaps validate [OPTIONS] FILE..." in runner("validate", "--help").stdout
+    assert "Usage: mishaps show [OPTIONS] ID\n" in runner("show", "--help").stdout
+    assert "--by FIELD" in runner("stats", "--help").stdout
+    assert "--by FIELD" in runner("rates", "--help").stdout
+    for path in all_commands(app):
+        text = runner(*path, "--help").stdout
+        internals = re.findall(r"<(?:list\[\w+\]|str|int|float|Path)>|\{\w+\}", text)
+        assert not internals, (path, internals)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["list", "--format", "xml"], "--format must be one of: table, json, csv (not 'xml')"),
+        (["export", "-f", "xml"], "--format must be one of: yaml, json, csv (not 'xml')"),
+        (
+            ["list", "--role", "pilot"],
+            "--role must be one of: tanker, receiver, other (not 'pilot')",
+        ),
+        (["taxonomy", "icao"], "TAXONOMY must be one of: cictt, hfacs (not 'icao')"),
+        (["stats", "--by", "colour"], "--by must be one of: year, fy, aircraft, role, category,"),
+    ],
+)
+def test_a_bad_choice_names_the_choices(runner, args, message) -> None:
+    result = runner(*args)
+    assert result.exit_code == 2
+    assert f"Error: {message}" in result.stderr
+    assert "Value error" not in result.stderr
+
+
+# --- 6. history records what another machine can use --------------------------------------------
+
+
+def test_history_records_seed_files_as_seed_data_name(runner, new_db) -> None:
+    db = new_db()
+    assert runner("--db", db, "init").exit_code == 0
+    rows = json.loads(runner("--db", db, "history", SHELL_77, "--format", "json").stdout)
+    assert [r["file"] for r in rows] == [f"seed_data/{SHELL_77}.yaml"]
+
+
+def test_history_records_an_imported_file_as_given(runner, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in").mkdir()
+    doc = yaml.safe_load(SEED_FILES[0].read_text(encoding="utf-8"))
+    (tmp_path / "in" / "mine.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    assert runner("import", "in/mine.yaml").exit_code == 0
+    rows = json.loads(runner("history", doc["id"], "--format", "json").stdout)
+    assert [r["file"] for r in rows] == ["in/mine.yaml"]
