@@ -49,7 +49,7 @@ def test_the_default_database_is_created_and_seeded_on_first_use(monkeypatch) ->
 
 def test_a_named_database_is_never_created(tmp_path: Path) -> None:
     where = tmp_path / "office.db"
-    with pytest.raises(DatabaseError, match="no database at .*office.db; create it with"):
+    with pytest.raises(DatabaseError, match=r"no database at .*office\.db; create it with"):
         mishaps.open(where)
     assert not where.exists()
 

@@ -56,11 +56,11 @@ _OPTION_METAVARS = {
 }
 
 
-def _python_type(param: Any) -> str | None:
+def _python_type(param: Any) -> str:
     try:
         return str(param.display_type(None))
     except Exception:  # a choice needs a context; choices show their values, which is right
-        return None
+        return ""
 
 
 class Command(TyperCommand):
