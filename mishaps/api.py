@@ -369,6 +369,7 @@ class Database:
         """Copy every case and its whole history into another database (made if need be)."""
         from mishaps.transfer import copy_database
 
+        self._ready()  # a source this version cannot read is refused before a target is made
         dest = open(target, create=True)
         try:
             if dest.name == self.name:
@@ -379,7 +380,6 @@ class Database:
                 dest._ready()
             else:
                 dbmod.create_schema(dest.engine)
-            self._ready()
             result = copy_database(
                 self.engine,
                 dest.engine,

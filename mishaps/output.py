@@ -216,8 +216,8 @@ def case_csv_row(case: Case) -> dict[str, Any]:
         "country": case.location.country,
         "latitude": case.location.latitude,
         "longitude": case.location.longitude,
-        "refueling_method": case.refueling.method.value,
-        "refueling_phase": case.refueling.phase.value,
+        "refueling_method": _known(case.refueling.method.value),
+        "refueling_phase": _known(case.refueling.phase.value),
         "damage_usd": case.damage_usd,
         "mishap_class": case.mishap_class.value if case.mishap_class else None,
         "derived_class": classes.derive(case).mishap_class,
@@ -235,6 +235,10 @@ def case_csv_row(case: Case) -> dict[str, Any]:
         "summary": case.summary,
         "source_urls": " ".join(s.url for s in case.sources),
     }
+
+
+def _known(value: str) -> str | None:
+    return None if value == UNKNOWN else value
 
 
 def class_text(case: Case) -> str:

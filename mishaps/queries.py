@@ -169,10 +169,9 @@ def mishap_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
         conds.append(Mishap.date_start <= date_period(f.until)[1].isoformat())
     if f.service is not None:
         conds.append(func.lower(Mishap.service) == f.service.lower())
-    if f.method is not None:
-        conds.append(Mishap.refueling_method == f.method)
-    if f.phase is not None:
-        conds.append(Mishap.refueling_phase == f.phase)
+    for value, column in ((f.method, Mishap.refueling_method), (f.phase, Mishap.refueling_phase)):
+        if value is not None:  # unknown is NULL (migration 0004)
+            conds.append(column.is_(None) if value == "unknown" else column == value)
     if f.status is not None:
         conds.append(Mishap.status == f.status)
     if f.search is not None:

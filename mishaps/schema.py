@@ -192,8 +192,11 @@ class Case(_Model):
     sources: Annotated[list[SourceIn], Field(min_length=1)]
 
     def to_document(self) -> dict[str, Any]:
-        """The case in the interchange format, every field present (null = unknown)."""
-        return self.model_dump(mode="json")
+        """The case in the interchange format, every field present (null = unknown) but an
+        unknown air refueling method or phase, which is left out (the format's one spelling)."""
+        doc = self.model_dump(mode="json")
+        doc["refueling"] = {k: v for k, v in doc["refueling"].items() if v != "unknown"}
+        return doc
 
 
 FIELD_NAMES: dict[type[BaseModel], list[str]] = {

@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import delete, insert, select, text
@@ -61,8 +62,8 @@ def _mishap_row(case: Case) -> dict[str, Any]:
         "country": case.location.country,
         "latitude": case.location.latitude,
         "longitude": case.location.longitude,
-        "refueling_method": case.refueling.method.value,
-        "refueling_phase": case.refueling.phase.value,
+        "refueling_method": known(case.refueling.method),
+        "refueling_phase": known(case.refueling.phase),
         "damage_usd": case.damage_usd,
         "mishap_class": stated,
         "derived_class": derived,
@@ -73,6 +74,11 @@ def _mishap_row(case: Case) -> dict[str, Any]:
         "summary": case.summary,
         "notes": case.notes,
     }
+
+
+def known(value: Enum) -> str | None:
+    """A vocabulary value as stored: None (NULL) for ``unknown``, as for every unknown."""
+    return None if value.value == "unknown" else str(value.value)
 
 
 def insert_cases(session: Session, cases: Sequence[Case]) -> list[int]:
@@ -264,7 +270,11 @@ def _load_chunk(session: Session, part: Sequence[int]) -> dict[int, Case]:
                 "latitude": m.latitude,
                 "longitude": m.longitude,
             },
-            "refueling": {"method": m.refueling_method, "phase": m.refueling_phase},
+            "refueling": {  # NULL is unknown: left out, as the format writes it
+                k: v
+                for k, v in (("method", m.refueling_method), ("phase", m.refueling_phase))
+                if v is not None
+            },
             "damage_usd": m.damage_usd,
             "mishap_class": m.mishap_class,
             "fatalities": m.fatalities,
