@@ -270,7 +270,7 @@ def case_text(case: Case) -> str:
     if loc.latitude is not None and loc.longitude is not None:
         where += f" [{loc.latitude}, {loc.longitude}]"
     line("Location", where)
-    line("Refuelling", f"{case.refueling.method.value}, phase {case.refueling.phase.value}")
+    line("Air refueling", f"{case.refueling.method.value}, phase {case.refueling.phase.value}")
     line("Damage", money(case.damage_usd))
     line("Mishap class", class_text(case))
     line("Fatalities", case.fatalities)

@@ -211,7 +211,7 @@ def test_export_to_file(runner, seeded_db, tmp_path) -> None:
 def test_show_text_says_unknown_not_zero(runner, seeded_db) -> None:
     result = runner("show", IRAQ_2026)
     assert result.exit_code == 0
-    assert "Refuelling:" in result.stdout and "unknown" in result.stdout
+    assert "Air refueling:" in result.stdout and "unknown" in result.stdout
     assert "Fatalities:           6" in result.stdout
 
 

@@ -123,3 +123,36 @@ def test_history_records_an_imported_file_as_given(runner, tmp_path, monkeypatch
     assert runner("import", "in/mine.yaml").exit_code == 0
     rows = json.loads(runner("history", doc["id"], "--format", "json").stdout)
     assert [r["file"] for r in rows] == ["in/mine.yaml"]
+
+
+# --- 8. one spelling: "air refueling", as the US services write it -------------------------------
+
+BRITISH = re.compile(r"refuell|aerial.refuel", re.IGNORECASE)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_help_and_output_spell_air_refueling(runner, tmp_path) -> None:
+    texts = {
+        " ".join(path) or "mishaps": runner(*path, "--help").stdout for path in all_commands(app)
+    }
+    good = ROOT / "tests" / "good_case.yaml"  # a case whose own text says nothing of refuelling
+    assert runner("import", good).exit_code == 0
+    case_id = yaml.safe_load(good.read_text(encoding="utf-8"))["id"]
+    texts["show"] = runner("show", case_id).stdout
+    html = tmp_path / "brief.html"
+    assert runner("report", "brief", case_id, "--html", html).exit_code == 0
+    texts["report brief"] = html.read_text(encoding="utf-8")
+    assert runner("report", "summary", "--html", html).exit_code == 0
+    texts["report summary"] = html.read_text(encoding="utf-8")
+    for where, text in texts.items():
+        assert not BRITISH.findall(text), where
+    assert "Air refueling" in texts["mishaps"]
+
+
+def test_docs_spell_air_refueling() -> None:
+    for path in [
+        ROOT / "README.md",
+        ROOT / "pyproject.toml",
+        *sorted((ROOT / "docs").glob("*.md")),
+    ]:
+        assert not BRITISH.findall(path.read_text(encoding="utf-8")), path.name

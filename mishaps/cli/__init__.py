@@ -16,7 +16,7 @@ from mishaps.cli.common import State
 app = typer.Typer(
     name="mishaps",
     help=(
-        "Aerial-refuelling mishap database and PDF briefs.\n\n"
+        "Air refueling mishap database and PDF briefs.\n\n"
         "Start with `mishaps list`: the first run creates a database with the seed cases. "
         "Query with filters (`mishaps list --aircraft KC-46`), read a case (`mishaps show ID`), "
         "count (`mishaps stats --by year`), and export for your own analysis "

@@ -316,11 +316,17 @@ FILTER_OPTIONS: list[tuple[str, Any]] = [
     ),
     (
         "method",
-        Annotated[Method | None, typer.Option(help="Refuelling method.", rich_help_panel=PANEL)],
+        Annotated[
+            Method | None,
+            typer.Option(help="Air refueling method (unknown: not stated).", rich_help_panel=PANEL),
+        ],
     ),
     (
         "phase",
-        Annotated[Phase | None, typer.Option(help="Refuelling phase.", rich_help_panel=PANEL)],
+        Annotated[
+            Phase | None,
+            typer.Option(help="Air refueling phase (unknown: not stated).", rich_help_panel=PANEL),
+        ],
     ),
     (
         "status",
