@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from mishaps import db as dbmod
 from mishaps.config import ACCEPTED_DB, display_db, resolve_db, seed_dir, sqlite_path
-from mishaps.errors import DatabaseError
+from mishaps.errors import DatabaseError, InvalidFilter
 from mishaps.filters import Filters
 from mishaps.vocab import OnConflict
 
@@ -240,16 +240,26 @@ class Database:
         with self.session() as session:
             return find_cases(session=session, filters=f)
 
-    def case(self, mishap_id: str, *, as_of: str | None = None) -> Case:
-        """One case, as it is now or as it stood at ``as_of`` (a date or a UTC timestamp)."""
-        from mishaps.history import case_as_of, parse_moment
+    def case(
+        self, mishap_id: str, *, as_of: str | None = None, revision: int | None = None
+    ) -> Case:
+        """One case: as it is now, as the database held it at ``as_of`` (a date or a UTC
+        timestamp), or as its ``revision``-th history entry left it."""
+        from mishaps.history import case_as_of, case_at_revision, parse_moment
         from mishaps.queries import get_case
 
-        moment = None if as_of is None else parse_moment(as_of)
+        if as_of is not None and revision is not None:
+            raise ValueError("give as_of or revision, not both")
+        try:
+            moment = None if as_of is None else parse_moment(as_of)
+        except ValueError as exc:
+            raise InvalidFilter("as_of", str(exc)) from None
         with self.session() as session:
-            if moment is None:
-                return get_case(session=session, mishap_id=mishap_id)
-            return case_as_of(session=session, mishap_id=mishap_id, moment=moment)
+            if revision is not None:
+                return case_at_revision(session=session, mishap_id=mishap_id, rev=revision)
+            if moment is not None:
+                return case_as_of(session=session, mishap_id=mishap_id, moment=moment)
+            return get_case(session=session, mishap_id=mishap_id)
 
     def rows(self, filters: Filters | None = None, /, **where: Any) -> builtins.list[Row]:
         """The rows `mishaps list` prints: one line of facts per case, oldest first."""

@@ -237,40 +237,49 @@ def list_(ctx: typer.Context, filters: Filters, format: FormatOpt = ListFormat.t
     emit(listing, format)
 
 
+ShowFormatOpt = Annotated[
+    ShowFormat,
+    typer.Option("--format", "-f", help="text for people; json or yaml in the interchange format."),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Show the case as this database held it then (its history, not the mishap's"
+        " date): a date (its end, UTC) or a timestamp such as 2026-03-13T10:00:00Z.",
+    ),
+]
+RevisionOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--revision",
+        metavar="N",
+        min=1,
+        help="Show the case as its N-th change left it (the rev column of `mishaps history`),"
+        " also after it was deleted.",
+    ),
+]
+
+
 @handle_errors
 def show(
     ctx: typer.Context,
     mishap_id: IdArg,
-    format: Annotated[
-        ShowFormat,
-        typer.Option(
-            "--format", "-f", help="text for people; json or yaml in the interchange format."
-        ),
-    ] = ShowFormat.text,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            metavar="DATE",
-            help="Show the case as this database held it then (its history, not the mishap's"
-            " date): a date (its end, UTC) or a timestamp such as 2026-03-13T10:00:00Z.",
-        ),
-    ] = None,
+    format: ShowFormatOpt = ShowFormat.text,
+    as_of: AsOfOpt = None,
+    revision: RevisionOpt = None,
 ) -> None:
     """Show one whole case, as it is now or as the database held it at a past moment.
 
-    Example: mishaps show 2026-03-12-kc-135-western-iraq --as-of 2026-03-13
+    Example: mishaps show 2002-kc-10-basket-vfa-147 --revision 1
     """
     from mishaps.files import dump_json, dump_yaml
-    from mishaps.history import parse_moment
     from mishaps.output import case_text
 
-    if as_of is not None:
-        try:
-            parse_moment(as_of)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--as-of") from None
-    case = open_database(ctx).case(mishap_id, as_of=as_of)
+    if as_of is not None and revision is not None:
+        raise typer.BadParameter("give --as-of or --revision, not both", param_hint="--as-of")
+    case = open_database(ctx).case(mishap_id, as_of=as_of, revision=revision)
     if format is ShowFormat.text:
         typer.echo(case_text(case), nl=False)
     else:

@@ -19,6 +19,7 @@ class HistoryFormat(str, Enum):
 
 
 HISTORY_COLUMNS = [
+    ("rev", "rev"),
     ("seq", "seq"),
     ("at", "when (UTC)"),
     ("action", "action"),
