@@ -132,11 +132,13 @@ def _check_sqlite_file(path: Path) -> None:
         raise DatabaseError(f"{path} is not an SQLite database file; give {ACCEPTED_DB}")
 
 
-def validate_files(paths: Sequence[Path | str]) -> Validated:
-    """Read and validate case files (YAML, JSON, CSV, PDF/A-3); InvalidInput names every problem."""
+def validate_files(paths: Sequence[Path | str], *, strict: bool = False) -> Validated:
+    """Read and validate case files (YAML, JSON, CSV, PDF/A-3); InvalidInput names every problem.
+
+    ``strict`` also wants a cite for every filled fact field and finding (docs/format.md)."""
     from mishaps.ingest import class_warnings, load_files
 
-    loaded = load_files([Path(p) for p in paths])
+    loaded = load_files([Path(p) for p in paths], strict=strict)
     return Validated(loaded, len(paths), class_warnings(loaded))
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from mishaps.config import to_url
 from mishaps.db import make_engine, migrate
+from mishaps.migrations import REVISIONS
 from tests.conftest import seed_cases
 
 IRAQ_2026 = "2026-03-12-kc-135-western-iraq"
@@ -64,7 +65,7 @@ def test_migration_0004_turns_stored_unknown_into_null(new_db, _seed_loaded) -> 
     where = new_db()
     engine = make_engine(to_url(str(where)), create=True)
     try:
-        migrate(engine, "0003")
+        migrate(engine, REVISIONS[REVISIONS.index("0004") - 1])  # the revision before 0004
         import_cases(engine, _seed_loaded)
         with engine.begin() as conn:  # as mishaps wrote them before revision 0004
             for column in COLUMNS.values():
@@ -82,7 +83,7 @@ def test_migration_0004_turns_stored_unknown_into_null(new_db, _seed_loaded) -> 
 def test_export_leaves_an_unknown_method_and_phase_out(runner, seeded_db) -> None:
     doc = yaml.safe_load(runner("export").stdout)
     by_id = {c["id"]: c for c in doc["mishaps"]}
-    assert by_id[IRAQ_2026]["refueling"] == {}
+    assert not {"method", "phase"} & set(by_id[IRAQ_2026]["refueling"])
     for case in by_id.values():
         assert "unknown" not in case["refueling"].values()
     rows = list(csv.DictReader(io.StringIO(runner("export", "--format", "csv").stdout)))
@@ -92,12 +93,12 @@ def test_export_leaves_an_unknown_method_and_phase_out(runner, seeded_db) -> Non
 
 def test_an_old_file_with_the_literal_unknown_still_imports(runner, tmp_path) -> None:
     case = next(c for c in seed_cases() if c["id"] == IRAQ_2026)
-    assert case["refueling"] == {"method": "unknown", "phase": "unknown"}
+    assert {case["refueling"][k] for k in ("method", "phase")} == {"unknown"}
     path = tmp_path / "old.yaml"
     path.write_text(yaml.safe_dump(case), encoding="utf-8")
     assert runner("import", path).exit_code == 0
     shown = json.loads(runner("show", IRAQ_2026, "--format", "json").stdout)
-    assert shown["refueling"] == {}
+    assert not {"method", "phase"} & set(shown["refueling"])
     again = tmp_path / "again.json"
     again.write_text(json.dumps(shown), encoding="utf-8")
     assert runner("import", again, "--on-conflict", "replace").exit_code == 0

@@ -1,7 +1,7 @@
 """An unknown air refueling method or phase is NULL, like every other unknown.
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-27
 
 Before this revision the two columns held the string ``unknown``; a SQL user had to know that
@@ -14,7 +14,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0004"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
