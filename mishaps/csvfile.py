@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from mishaps.errors import Problem
-from mishaps.files import Path_, Record
+from mishaps.records import Path_, Record
 
 REQUIRED = [
     "id", "title", "occurred_on", "status", "service", "location", "aircraft", "summary",
