@@ -162,3 +162,20 @@ def test_stats_by_choices_are_the_querys() -> None:
     from mishaps.queries import STATS_BY
 
     assert tuple(m.value for m in StatsBy) == STATS_BY
+
+
+def test_a_summary_reports_typed_progress_events(seeded_db) -> None:
+    from datetime import UTC, datetime
+
+    from mishaps.progress import Progress
+    from mishaps.reports.context import Marking
+    from mishaps.reports.make import Options
+
+    events: list[Progress] = []
+    options = Options(Marking(None, None, None, None), datetime(2026, 1, 1, tzinfo=UTC))
+    with mishaps.open(seeded_db) as db:
+        report = db.summary(Filters.of(aircraft="KC-46"), options, progress=events.append)
+    assert all(isinstance(e, Progress) for e in events)
+    assert events[0].cases == report.cases and events[0].done == 1
+    assert [e.done for e in events] == sorted(e.done for e in events)  # never backwards
+    assert len(events) > 2 and all(e.done <= e.total for e in events)

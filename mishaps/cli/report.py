@@ -3,7 +3,7 @@
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,6 +11,9 @@ from mishaps.cli.common import Command, err, filter_options, handle_errors, open
 from mishaps.errors import ReportError
 from mishaps.filters import Filters
 from mishaps.text import plural
+
+if TYPE_CHECKING:
+    from mishaps.progress import Progress
 
 app = typer.Typer(
     help=(
@@ -188,45 +191,41 @@ def summary(
 
 
 class _Progress:
-    """Stage-by-stage progress on stderr: cases loaded, then each page as WeasyPrint lays it out."""
+    """A bar on stderr that follows the report's typed progress events (mishaps.progress)."""
 
     def __init__(self, wanted: bool | None) -> None:
         self.wanted = wanted
-        self.progress: Any = None
+        self.bar: Any = None
         self.task: Any = None
+        self.off = False
 
     def __enter__(self) -> "_Progress":
         return self
 
-    def update(self, message: str) -> None:
-        if self.progress is None:
-            count = int(message.split()[1]) if message.startswith("Loaded ") else 0
-            show = (
-                self.wanted if self.wanted is not None else (count >= 100 and sys.stderr.isatty())
-            )
-            if not show:
-                self.update = lambda message: None  # type: ignore[method-assign]
+    def update(self, event: "Progress") -> None:
+        if self.off:
+            return
+        if self.bar is None:
+            auto = (event.cases or 0) >= 100 and sys.stderr.isatty()
+            if not (self.wanted if self.wanted is not None else auto):
+                self.off = True
                 return
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+            self._start(event.total)
+        self.bar.update(self.task, completed=event.done, description=event.message[:60].ljust(60))
 
-            self.progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-                transient=False,
-            )
-            self.progress.start()
-            self.task = self.progress.add_task("Rendering", total=7)
-        step = message.split(" - ")[0]
-        done = int(step.split()[1]) if step.startswith("Step ") else 0
-        self.progress.update(self.task, completed=done, description=message[:60].ljust(60))
+    def _start(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+        self.bar = Progress(*columns, console=Console(stderr=True), transient=False)
+        self.bar.start()
+        self.task = self.bar.add_task("Rendering", total=total)
 
     def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.update(self.task, completed=7)
-            self.progress.stop()
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.bar.tasks[0].total)
+            self.bar.stop()
 
 
 def register(root: typer.Typer) -> None:
