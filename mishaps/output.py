@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mishaps import classes
+from mishaps.csvfile import COLUMNS as CSV_COLUMNS
+from mishaps.csvfile import case_cells
 from mishaps.files import dump_json, dump_yaml
 from mishaps.schema import Case
 from mishaps.taxonomy import cictt_name, hfacs_title
@@ -164,93 +166,14 @@ def cases_document(cases: Sequence[Case], fmt: str) -> str:
     return dump_yaml(doc) if fmt == "yaml" else dump_json(doc)
 
 
-CSV_COLUMNS = [
-    "id",
-    "title",
-    "occurred_on",
-    "time",
-    "status",
-    "service",
-    "operation",
-    "location",
-    "country",
-    "latitude",
-    "longitude",
-    "approximate",
-    "basis",
-    "refueling_method",
-    "refueling_phase",
-    "refueling_mechanism",
-    "damage_usd",
-    "mishap_class",
-    "derived_class",
-    "class",
-    "fiscal_year",
-    "fatalities",
-    "injuries",
-    "occurrence_categories",
-    "series",
-    "aircraft_count",
-    "aircraft",
-    "causes",
-    "summary",
-    "source_urls",
-]
-
-
 def cases_csv(cases: Sequence[Case]) -> str:
     """Cases one row each, as `export --format csv` writes and `import` reads back."""
     return to_csv([case_csv_row(c) for c in cases], CSV_COLUMNS)
 
 
 def case_csv_row(case: Case) -> dict[str, Any]:
-    """One spreadsheet row per mishap, as `import` reads it back (docs/format.md, "CSV import").
-
-    Lists are joined with "; "; an aircraft is "ROLE TYPE (SERIAL)".
-    """
-    return {
-        "id": case.id,
-        "title": case.title,
-        "occurred_on": case.occurred_on,
-        "time": case.time,
-        "status": case.status.value,
-        "service": case.service,
-        "operation": case.operation,
-        "location": case.location.description,
-        "country": case.location.country,
-        "latitude": case.location.latitude,
-        "longitude": case.location.longitude,
-        "approximate": _flag(case.location.approximate),
-        "basis": case.location.basis,
-        "refueling_method": _known(case.refueling.method.value),
-        "refueling_phase": _known(case.refueling.phase.value),
-        "refueling_mechanism": "; ".join(case.refueling.mechanism),
-        "damage_usd": case.damage_usd,
-        "mishap_class": case.mishap_class.value if case.mishap_class else None,
-        "derived_class": classes.derive(case).mishap_class,
-        "class": classes.class_label(case),
-        "fiscal_year": classes.fiscal_year(case.occurred_on),
-        "fatalities": case.fatalities,
-        "injuries": case.injuries,
-        "occurrence_categories": "; ".join(case.occurrence_categories),
-        "series": "; ".join(case.series),
-        "aircraft_count": len(case.aircraft),
-        "aircraft": "; ".join(
-            f"{a.role.value} {a.type}" + (f" ({a.serial})" if a.serial else "")
-            for a in case.aircraft
-        ),
-        "causes": "; ".join(f.text for f in case.findings if f.kind.value == "cause"),
-        "summary": case.summary,
-        "source_urls": " ".join(s.url for s in case.sources),
-    }
-
-
-def _known(value: str) -> str | None:
-    return None if value == UNKNOWN else value
-
-
-def _flag(value: bool | None) -> str | None:
-    return None if value is None else ("true" if value else "false")
+    """One spreadsheet row per mishap (``csvfile.case_cells``: the reader's own field table)."""
+    return case_cells(case)
 
 
 def class_text(case: Case) -> str:
