@@ -367,6 +367,14 @@ class Database:
         self._ready()
         return backup(self.engine, Path(path), force=force, logical=logical)
 
+    def backup_json(self) -> str:
+        """A logical backup (every case and revision, JSON) as text, from one snapshot."""
+        from mishaps.backup import logical_document
+        from mishaps.files import dump_json
+
+        with self.session() as session:
+            return dump_json(logical_document(session))
+
     def restore(self, path: Path | str) -> RestoreResult:
         """Replace everything in the database with a backup, in one transaction."""
         from mishaps.backup import restore

@@ -30,11 +30,27 @@ def test_export_to_dash_writes_stdout_and_no_file(runner, seeded_db, tmp_path, m
 
 
 def test_every_output_option_takes_dash(runner) -> None:
-    """Every command option named -o/--output says that - is stdout, or is a PDF (no stdout)."""
+    """Every option or argument that names a file to write says that - is stdout."""
     for path in all_commands(app):
         text = " ".join(runner(*path, "--help").stdout.split())
-        if "--output" in text and path[:1] != ["report"]:
-            assert "(- is stdout)" in text, path
+        if "--output" in text or "--html" in text:
+            assert text.count("(- is stdout") >= text.count("--output") + text.count("--html"), path
+    assert "(- is stdout: a logical JSON backup)" in runner("backup", "--help").stdout
+
+
+def test_reports_and_backups_write_to_dash(runner, seeded_db, tmp_path, monkeypatch) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    pdf = runner("report", "brief", SHELL_77, "-o", "-")
+    assert pdf.exit_code == 0, pdf.stderr
+    assert pdf.stdout_bytes.startswith(b"%PDF-")
+    html = runner("report", "summary", "--aircraft", "KC-46", "--html", "-")
+    assert html.exit_code == 0 and html.stdout.lstrip().startswith("<!")
+    backup = runner("backup", "-")
+    assert backup.exit_code == 0, backup.stderr
+    assert json.loads(backup.stdout)["mishaps"]
+    assert list(work.iterdir()) == []  # no file named "-", nothing else
 
 
 # --- 4. a bad --db says what is wrong and which forms are accepted -----------------------------

@@ -5,9 +5,17 @@ from typing import Annotated
 
 import typer
 
-from mishaps.cli.common import Command, confirm, handle_errors, open_database
+from mishaps.cli.common import Command, confirm, handle_errors, open_database, write_text
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="The backup file.", dir_okay=False)]
+BackupFileArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="FILE",
+        help="The backup file (- is stdout: a logical JSON backup).",
+        dir_okay=False,
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -18,7 +26,7 @@ def register(app: typer.Typer) -> None:
 @handle_errors
 def backup(
     ctx: typer.Context,
-    file: FileArg,
+    file: BackupFileArg,
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
     logical: Annotated[
         bool,
@@ -33,6 +41,9 @@ def backup(
 
     Example: mishaps backup mishaps-2026-03-13.db
     """
+    if str(file) == "-":
+        write_text(None, open_database(ctx).backup_json())
+        return
     result = open_database(ctx).backup(file, force=force, logical=logical)
     kind = "SQLite copy" if result.kind == "sqlite" else "logical JSON export"
     typer.echo(

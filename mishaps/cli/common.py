@@ -142,15 +142,27 @@ def open_database(ctx: typer.Context, *, create: bool = False) -> "Database":
     return db
 
 
+def is_stdout(output: Path | None) -> bool:
+    """No file, or ``-``: standard output, as everywhere a command names a file to write."""
+    return output is None or str(output) == "-"
+
+
 def write_text(output: Path | None, text: str) -> None:
     """To stdout (no file, or ``-``), or atomically to a file: a failed write leaves none."""
-    if output is None or str(output) == "-":
-        sys.stdout.write(text)
+    write_bytes(output, text.encode("utf-8"))
+
+
+def write_bytes(output: Path | None, data: bytes, *, what: str = "") -> None:
+    if is_stdout(output):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
         return
     from mishaps.files import atomic_write
 
-    atomic_write(output, text.encode("utf-8"))
-    err(f"Wrote {output}")
+    assert output is not None
+    atomic_write(output, data)
+    err(f"Wrote {output}{what}")
 
 
 def emit(listing: "Listing", fmt: "ListFormat | str") -> None:

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mishaps.cli.common import Command, err, filter_options, handle_errors, open_database
+from mishaps.cli.common import (
+    Command,
+    err,
+    filter_options,
+    handle_errors,
+    open_database,
+    write_bytes,
+)
 from mishaps.errors import ReportError
 from mishaps.filters import Filters
 from mishaps.text import plural
@@ -27,13 +34,20 @@ app = typer.Typer(
 PANEL = "Report"
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="The PDF to write.", dir_okay=False, rich_help_panel=PANEL),
+    typer.Option(
+        "--output",
+        "-o",
+        help="The PDF to write (- is stdout).",
+        dir_okay=False,
+        rich_help_panel=PANEL,
+        metavar="FILE",
+    ),
 ]
 HtmlOpt = Annotated[
     Path | None,
     typer.Option(
         "--html",
-        help="Write the HTML instead of the PDF (for preview and tests).",
+        help="Write the HTML instead of the PDF, for preview and tests (- is stdout).",
         dir_okay=False,
         rich_help_panel=PANEL,
     ),
@@ -103,8 +117,10 @@ def _options(
         raise typer.BadParameter(
             "give --output FILE.pdf (or --html FILE.html)", param_hint="--output"
         )
+    if str(html) == str(output) == "-":
+        raise typer.BadParameter("--html - and --output - would both write to stdout; pick one")
     for target in (html, output):
-        if target is not None:
+        if target is not None and str(target) != "-":
             parent = target.parent if str(target.parent) else Path(".")
             if not parent.is_dir() or not os.access(parent, os.W_OK):
                 raise ReportError(f"cannot write {target}: {parent} is not a writable directory")
@@ -117,17 +133,13 @@ def _options(
 
 
 def _write(report: Any, html: Path | None, output: Path | None) -> None:
-    from mishaps.files import atomic_write
-
     if html is not None:
-        atomic_write(html, report.html.encode("utf-8"))
-        err(f"Wrote {html}")
+        write_bytes(html, report.html.encode("utf-8"))
     if output is not None and report.rendered is not None:
         for warning in report.rendered.warnings:
             err(f"warning: WeasyPrint: {warning}")
-        atomic_write(output, report.rendered.pdf)
-        pages = report.rendered.pages
-        err(f"Wrote {output} ({plural(pages, 'page')}, {plural(report.cases, 'case')})")
+        pages, cases = plural(report.rendered.pages, "page"), plural(report.cases, "case")
+        write_bytes(output, report.rendered.pdf, what=f" ({pages}, {cases})")
 
 
 @app.command(cls=Command)
