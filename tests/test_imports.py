@@ -141,3 +141,27 @@ def test_nothing_imports_the_cli() -> None:
         if not m.startswith("mishaps.cli") and any(d.startswith("mishaps.cli") for d in deps)
     }
     assert users == {"mishaps.__main__"}
+
+
+def test_no_cli_command_is_longer_than_a_screen() -> None:
+    """A command parses, makes one library call and prints: about 40 lines with its options."""
+    import inspect
+
+    import typer.main
+
+    from mishaps.cli import app
+    from tests.test_cli import all_commands
+
+    group = typer.main.get_command(app)
+    lengths = {}
+    for path in all_commands(app):
+        command = group
+        for name in path:
+            command = command.commands[name]  # type: ignore[attr-defined]
+        func = command.callback
+        while hasattr(func, "__wrapped__"):
+            func = func.__wrapped__
+        if func is not None:
+            lengths[" ".join(path) or "mishaps"] = len(inspect.getsource(func).splitlines())
+    assert len(lengths) > 10 and max(lengths.values()) > 20  # it measured real commands
+    assert {name: n for name, n in lengths.items() if n > 45} == {}
