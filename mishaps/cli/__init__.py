@@ -11,9 +11,9 @@ from typing import Annotated
 import typer
 
 from mishaps.cli import backup, cases, db, history, rates, report, taxonomy
-from mishaps.cli.common import State
+from mishaps.cli.common import App, State
 
-app = typer.Typer(
+app = App(
     name="mishaps",
     help=(
         "Air refueling mishap database and PDF briefs.\n\n"

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from mishaps.cli.common import Command, confirm, handle_errors, open_database, write_text
+from mishaps.cli.common import confirm, handle_errors, open_database, write_text
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="The backup file.", dir_okay=False)]
 BackupFileArg = Annotated[
@@ -19,8 +19,8 @@ BackupFileArg = Annotated[
 
 
 def register(app: typer.Typer) -> None:
-    app.command("backup", cls=Command)(backup)
-    app.command("restore", cls=Command)(restore)
+    app.command("backup")(backup)
+    app.command("restore")(restore)
 
 
 @handle_errors

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mishaps.cli.common import (
-    Command,
     ExportFormat,
     ListFormat,
     ShowFormat,
@@ -76,7 +75,7 @@ class StatsBy(str, Enum):
 def register(app: typer.Typer) -> None:
     for func in (init, import_, validate, export, list_, show, stats):
         name = func.__name__.rstrip("_")
-        app.command(name, cls=Command)(func)
+        app.command(name)(func)
 
 
 @handle_errors

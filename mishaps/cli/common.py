@@ -97,6 +97,14 @@ class Command(TyperCommand):
             raise _ChoiceError(f"{name} must be one of: {values}{got}", ctx=ctx) from None
 
 
+class App(typer.Typer):
+    """A Typer app whose commands are ``Command``s unless told otherwise, so a command added by
+    anyone gets help and choice errors in the user's words without remembering to ask."""
+
+    def command(self, *args: Any, cls: Any = None, **kwargs: Any) -> Any:
+        return super().command(*args, cls=cls or Command, **kwargs)
+
+
 def err(message: str) -> None:
     typer.echo(message, err=True)
 

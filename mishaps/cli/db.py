@@ -4,11 +4,11 @@ from typing import Annotated
 
 import typer
 
-from mishaps.cli.common import Command, handle_errors, open_database
+from mishaps.cli.common import App, handle_errors, open_database
 from mishaps.text import plural
 from mishaps.vocab import OnConflict
 
-app = typer.Typer(
+app = App(
     name="db",
     help=(
         "Look after the database itself: its schema revision, migrations and copies.\n\n"
@@ -22,7 +22,7 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="db")
 
 
-@app.command(cls=Command)
+@app.command()
 @handle_errors
 def status(ctx: typer.Context) -> None:
     """Print the database's schema revision and whether it is the one this mishaps uses.
@@ -43,7 +43,7 @@ def status(ctx: typer.Context) -> None:
     typer.echo(f"Database: {s.name}\nSchema revision: {note}")
 
 
-@app.command(cls=Command)
+@app.command()
 @handle_errors
 def upgrade(ctx: typer.Context) -> None:
     """Apply the schema migrations this mishaps has and the database lacks; cases are kept.
@@ -58,7 +58,7 @@ def upgrade(ctx: typer.Context) -> None:
         typer.echo(f"Upgraded {db.name} from schema revision {before or 'unrecorded'} to {after}.")
 
 
-@app.command(cls=Command)
+@app.command()
 @handle_errors
 def copy(
     ctx: typer.Context,

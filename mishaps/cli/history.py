@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from mishaps.cli.common import Command, confirm, emit, handle_errors, open_database
+from mishaps.cli.common import confirm, emit, handle_errors, open_database
 
 IdArg = Annotated[
     str, typer.Argument(metavar="ID", help="The case id, as `mishaps list` shows it.")
@@ -29,8 +29,8 @@ HISTORY_COLUMNS = [
 
 
 def register(app: typer.Typer) -> None:
-    app.command("history", cls=Command)(history)
-    app.command("delete", cls=Command)(delete)
+    app.command("history")(history)
+    app.command("delete")(delete)
 
 
 @handle_errors

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mishaps.cli.common import (
-    Command,
     ListFormat,
     emit,
     filter_options,
@@ -28,7 +27,7 @@ class RatesBy(str, Enum):
 
 
 def register(app: typer.Typer) -> None:
-    app.command("rates", cls=Command)(rates)
+    app.command("rates")(rates)
 
 
 @handle_errors

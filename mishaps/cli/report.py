@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mishaps.cli.common import (
-    Command,
+    App,
     err,
     filter_options,
     handle_errors,
@@ -22,7 +22,7 @@ from mishaps.text import plural
 if TYPE_CHECKING:
     from mishaps.progress import Progress
 
-app = typer.Typer(
+app = App(
     help=(
         "Write PDF reports: a brief on one mishap, or a summary of a set of them.\n\n"
         "Example: mishaps report brief 2013-05-03-shell-77 --marking CUI -o brief.pdf"
@@ -142,7 +142,7 @@ def _write(report: Any, html: Path | None, output: Path | None) -> None:
         write_bytes(output, report.rendered.pdf, what=f" ({pages}, {cases})")
 
 
-@app.command(cls=Command)
+@app.command()
 @handle_errors
 def brief(
     ctx: typer.Context,
@@ -168,7 +168,7 @@ def brief(
     _write(report, html, output)
 
 
-@app.command(cls=Command)
+@app.command()
 @handle_errors
 @filter_options
 def summary(

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mishaps.cli.common import Command, ListFormat, emit, handle_errors
+from mishaps.cli.common import ListFormat, emit, handle_errors
 
 if TYPE_CHECKING:
     from mishaps.output import Listing
@@ -25,7 +25,7 @@ FOOTNOTE = (
 
 
 def register(app: typer.Typer) -> None:
-    app.command("taxonomy", cls=Command)(taxonomy)
+    app.command("taxonomy")(taxonomy)
 
 
 @handle_errors
