@@ -136,10 +136,10 @@ def validate_files(paths: Sequence[Path | str], *, strict: bool = False) -> Vali
     """Read and validate case files (YAML, JSON, CSV, PDF/A-3); InvalidInput names every problem.
 
     ``strict`` also wants a cite for every filled fact field and finding (docs/format.md)."""
-    from mishaps.ingest import class_warnings, load_files
+    from mishaps.ingest import class_warnings, load_files, service_warnings
 
     loaded = load_files([Path(p) for p in paths], strict=strict)
-    return Validated(loaded, len(paths), class_warnings(loaded))
+    return Validated(loaded, len(paths), class_warnings(loaded) + service_warnings(loaded))
 
 
 def seed_files() -> list[Path]:

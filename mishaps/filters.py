@@ -55,6 +55,7 @@ class Filters:
     service: str | None = None
     method: str | None = None
     phase: str | None = None
+    mechanism: str | None = None
     status: str | None = None
     search: str | None = None
     limit: int | None = None
@@ -104,6 +105,7 @@ class Filters:
             "service": "Service",
             "method": "Air refueling method",
             "phase": "Air refueling phase",
+            "mechanism": "Air refueling mechanism",
             "status": "Information status",
             "search": "Full text",
             "limit": "At most",
@@ -163,8 +165,27 @@ def _check(name: str, value: Any) -> Any:
             raise InvalidFilter(
                 name, f"{value!r} is not a CICTT occurrence category code such as LOC-I or SCF"
             )
+    elif name == "mechanism":
+        value = _mechanism(value)
     elif name in ("search", "cause") and not _WORD.search(value):
         raise InvalidFilter(name, f"nothing to search for in {value!r}")
+    return value
+
+
+def _mechanism(value: str) -> str:
+    import difflib
+
+    from mishaps.schema import mechanism_codes
+
+    value = value.lower()
+    if value not in mechanism_codes():
+        close = difflib.get_close_matches(value, mechanism_codes(), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise InvalidFilter(
+            "mechanism",
+            f"{value!r} is not an air refueling mechanism{hint}"
+            " (list them with: mishaps taxonomy refueling)",
+        )
     return value
 
 

@@ -110,7 +110,7 @@ def test_help_speaks_the_users_words(runner) -> None:
             ["list", "--role", "pilot"],
             "--role must be one of: tanker, receiver, other (not 'pilot')",
         ),
-        (["taxonomy", "icao"], "TAXONOMY must be one of: cictt, hfacs (not 'icao')"),
+        (["taxonomy", "icao"], "TAXONOMY must be one of: cictt, hfacs, refueling (not 'icao')"),
         (["stats", "--by", "colour"], "--by must be one of: year, fy, aircraft, role, category,"),
     ],
 )

@@ -70,6 +70,9 @@ class StatsBy(str, Enum):
     service = "service"
     hfacs_tier = "hfacs-tier"
     hfacs_category = "hfacs-category"
+    mechanism = "mechanism"
+    nation = "nation"
+    family = "family"
 
 
 def register(app: typer.Typer) -> None:
@@ -306,8 +309,9 @@ def stats(
         typer.Option(
             "--by",
             metavar="FIELD",
-            help="Group by year, fy (fiscal year), aircraft, role, category, class (stated, else"
-            " derived), phase, service, hfacs-tier or hfacs-category.",
+            help="Group by year, fy (fiscal year), aircraft, family (airframe family), role,"
+            " category, class (stated, else derived), phase, mechanism (air refueling"
+            " mechanism), service, nation, hfacs-tier or hfacs-category.",
         ),
     ] = StatsBy.year,
     format: FormatOpt = ListFormat.table,
@@ -325,7 +329,7 @@ def stats_listing(result: "Stats") -> "Listing":
     by = result.by
     rows = [r.as_dict() for r in result.rows]
     columns = [("key", {"fy": "fiscal year"}.get(by, by)), ("mishaps", "mishaps")]
-    if by in ("aircraft", "role"):
+    if by in ("aircraft", "role", "family"):
         columns.append(("aircraft", "aircraft"))
     if by == "class":
         columns.append(("derived", "of which derived"))

@@ -225,7 +225,8 @@ FILTER_OPTIONS: list[tuple[str, Any]] = [
             str | None,
             typer.Option(
                 help="Aircraft type. Understands Mission Design Series: KC-135 matches"
-                " KC-135A/E/R/T and NKC-135A, not EC-135; KC-135R only the R; F-15 matches F-15E.",
+                " KC-135A/E/R/T and NKC-135A, not EC-135; KC-135R only the R; F-15 matches F-15E."
+                " A family's other names count too: A330 MRTT matches KC-30A and Voyager KC2.",
                 rich_help_panel=PANEL,
                 metavar="TYPE",
             ),
@@ -346,6 +347,18 @@ FILTER_OPTIONS: list[tuple[str, Any]] = [
         Annotated[
             Phase | None,
             typer.Option(help="Air refueling phase (unknown: not stated).", rich_help_panel=PANEL),
+        ],
+    ),
+    (
+        "mechanism",
+        Annotated[
+            str | None,
+            typer.Option(
+                help="Air refueling mechanism code: what went wrong (boom-binding, basket-strike,"
+                " collision, ...; list them with: mishaps taxonomy refueling).",
+                rich_help_panel=PANEL,
+                metavar="CODE",
+            ),
         ],
     ),
     (

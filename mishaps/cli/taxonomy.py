@@ -1,4 +1,4 @@
-"""The reference taxonomies: `mishaps taxonomy cictt|hfacs`."""
+"""The reference taxonomies: `mishaps taxonomy cictt|hfacs|refueling`."""
 
 from dataclasses import asdict
 from enum import Enum
@@ -6,15 +6,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mishaps.cli.common import ListFormat, emit, handle_errors
+from mishaps.cli.common import ListFormat, emit, handle_errors, open_database
 
 if TYPE_CHECKING:
     from mishaps.output import Listing
+    from mishaps.queries import Stats
 
 
 class Taxonomy(str, Enum):
     cictt = "cictt"
     hfacs = "hfacs"
+    refueling = "refueling"
 
 
 UNCONFIRMED = "no *"
@@ -30,10 +32,13 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def taxonomy(
+    ctx: typer.Context,
     which: Annotated[
         Taxonomy,
         typer.Argument(
-            metavar="TAXONOMY", help="cictt: CICTT occurrence categories; hfacs: DoD HFACS 8.0."
+            metavar="TAXONOMY",
+            help="cictt: CICTT occurrence categories; hfacs: DoD HFACS 8.0; refueling: the"
+            " air refueling mechanism codes, with how many cases in the database have each.",
         ),
     ],
     search: Annotated[
@@ -54,7 +59,10 @@ def taxonomy(
 
     Example: mishaps taxonomy hfacs --search fatigue
     """
-    emit(taxonomy_listing(which, search), format)
+    if which is Taxonomy.refueling:
+        emit(refueling_listing(open_database(ctx).stats(by="mechanism"), search), format)
+    else:
+        emit(taxonomy_listing(which, search), format)
 
 
 CICTT_COLUMNS = [
@@ -108,4 +116,47 @@ def taxonomy_listing(which: Taxonomy, search: str | None) -> "Listing":
         empty="No entries match.",
         footer=footer,
         count=f"{doc['taxonomy']} {doc['version']}: {n} entr{'ies' if n != 1 else 'y'}",
+    )
+
+
+def refueling_listing(result: "Stats", search: str | None) -> "Listing":
+    """The mechanism codes with their definitions and how many cases have each."""
+    from mishaps import taxonomy as tx
+    from mishaps.output import Listing
+
+    counts = {r.key: r.mishaps for r in result.rows}
+    rows = [
+        {
+            "code": m.code,
+            "name": m.name,
+            "definition": m.definition,
+            "example": m.example,
+            "cases": counts.get(m.code, 0),
+        }
+        for m in tx.find_mechanisms(search)
+    ]
+    doc = tx.mechanisms_document()
+    known = {m.code for m in tx.mechanisms()}
+    shown = {r["code"] for r in rows}
+    uncoded = ", ".join(f"{k} {v}" for k, v in counts.items() if k not in shown)
+    n = len(rows)
+    count = (
+        f"{doc['taxonomy']} {doc['version']}: {n} entr{'ies' if n != 1 else 'y'};"
+        f" {result.total.mishaps} cases in the database"
+        + (f" (without a code: {uncoded})" if uncoded and search is None else "")
+        + ". A case with several mechanisms counts under each."
+    )
+    return Listing(
+        rows,
+        [("code", "code"), ("cases", "cases"), ("definition", "definition")],
+        csv_columns=["code", "name", "cases", "definition", "example"],
+        document={k: doc[k] for k in ("taxonomy", "version", "provenance", "sources")},
+        rows_key="entries",
+        after={
+            "cases": result.total.mishaps,
+            "uncoded": {k: v for k, v in counts.items() if k not in known},
+        },
+        empty="No entries match.",
+        count=count,
+        max_width=100,
     )
