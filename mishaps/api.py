@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from mishaps import db as dbmod
-from mishaps.config import ACCEPTED_DB, display_db, resolve_db, seed_dir, sqlite_path
+from mishaps.config import ACCEPTED_DB, display_db, resolve_db, seed_case_files, sqlite_path
 from mishaps.errors import DatabaseError, InvalidFilter
 from mishaps.filters import Filters
 from mishaps.vocab import OnConflict
@@ -143,7 +143,7 @@ def validate_files(paths: Sequence[Path | str], *, strict: bool = False) -> Vali
 
 
 def seed_files() -> list[Path]:
-    return sorted(seed_dir().glob("*.yaml"))
+    return seed_case_files()
 
 
 def load_seed() -> list[Loaded]:
