@@ -98,14 +98,15 @@ def open(where: str | PathLike[str] | None = None, *, create: bool = False) -> D
 
     ``where`` is an SQLite file path or a ``postgresql://`` URL; None means ``$MISHAPS_DB``, else
     ``mishaps.db`` in the user data directory. The default database is created and loaded with
-    the seed cases on first use; any other must already hold a mishaps database, unless
-    ``create`` (an empty one is made, for ``init``, ``import``, ``restore`` and ``db copy``).
+    the seed cases on first use; any other must already hold a mishaps database. With
+    ``create`` an empty one is made instead, seeds and all left to the caller (``init``,
+    ``import``, ``restore``, ``db copy``).
     """
     url, is_default = resolve_db(None if where is None else str(where))
     path = sqlite_path(url)
     if path is not None:
         _check_sqlite_file(path)
-    first_run = is_default and path is not None and not path.exists()
+    first_run = is_default and not create and path is not None and not path.exists()
     db = Database(dbmod.make_engine(url, create=create or first_run), url, is_default=is_default)
     try:
         if first_run:

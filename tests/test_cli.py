@@ -350,6 +350,14 @@ def test_init_on_a_fresh_default_database_says_what_it_did_once(runner, monkeypa
     assert f"with {len(SEED_FILES)} seed cases" in text
 
 
+def test_init_empty_on_a_fresh_default_database_loads_no_seed_case(runner, monkeypatch) -> None:
+    monkeypatch.delenv("MISHAPS_DB")
+    result = runner("init", "--empty")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith(" with 0 seed cases.\n") and result.stderr == ""
+    assert runner("list", "--format", "json").stdout == "[]\n"
+
+
 def test_init_empty_then_init_loads_the_seed_cases(runner, new_db) -> None:
     db = new_db()
     assert (
