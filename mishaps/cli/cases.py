@@ -86,10 +86,10 @@ def import_(
     Example: mishaps import new-cases.yaml --on-conflict replace
     """
     from mishaps.db import create_schema, has_schema
-    from mishaps.ingest import class_warnings, import_cases, load_files
+    from mishaps.ingest import class_warnings, import_cases, load_files, service_warnings
 
     loaded = load_files(files)
-    for warning in class_warnings(loaded):
+    for warning in class_warnings(loaded) + service_warnings(loaded):
         err(f"Warning: {warning}")
     engine = open_db(ctx, create=True, seed=False)
     if not has_schema(engine):
