@@ -34,7 +34,7 @@ from sqlmodel import Session, col
 from mishaps import store
 from mishaps.db import BUSY_TIMEOUT_MS, create_schema, is_sqlite, write_session
 from mishaps.errors import DatabaseError, InvalidInput, MishapsError, Problem
-from mishaps.files import atomic_write, dump_json
+from mishaps.files import dump_json, write_output
 from mishaps.models import Mishap, Revision
 from mishaps.schema import validate_case
 from mishaps.text import plural
@@ -96,16 +96,17 @@ def backup(
             f"{dest} already exists; choose another name or pass --force to overwrite it"
         )
     source = _sqlite_file(engine)
-    if source is not None and dest.resolve() == source:
-        raise MishapsError(f"{dest} is the database itself; choose another file")
+    protect = [source] if source is not None else []
     if source is None or logical:
         # One transaction, and on PostgreSQL one snapshot for all its statements.
         snapshot = engine if source else engine.execution_options(isolation_level="REPEATABLE READ")
         with Session(snapshot) as session:
             data = logical_document(session)
-        atomic_write(dest, dump_json(data).encode("utf-8"))
+        write_output(dest, dump_json(data).encode("utf-8"), protect=protect)
         return BackupResult(dest, "logical", Contents(len(data["mishaps"]), len(data["revisions"])))
-    with _temporary_beside(dest) as tmp:
+    found: list[Contents] = []
+
+    def copy_into(tmp: Path) -> None:
         src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             dst = sqlite3.connect(tmp)
@@ -113,14 +114,15 @@ def backup(
                 _copy(src, dst)
                 # A backup is one self-contained file: no -wal beside it to lose in a copy.
                 dst.execute("PRAGMA journal_mode=DELETE")
-                found = _check_mishaps_db(dst, str(dest))
+                found.append(_check_mishaps_db(dst, str(dest)))
             finally:
                 dst.close()
         finally:
             src.close()
-        os.chmod(tmp, source.stat().st_mode & 0o777)  # as readable as the database, no more
-        os.replace(tmp, dest)
-    return BackupResult(dest, "sqlite", found)
+
+    # A new backup is as readable as the database, no more.
+    write_output(dest, copy_into, protect=protect, max_mode=source.stat().st_mode & 0o777)
+    return BackupResult(dest, "sqlite", found[0])
 
 
 def logical_document(session: Session) -> dict[str, Any]:

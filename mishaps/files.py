@@ -7,11 +7,16 @@ keys. It also keeps the line of every value, so a problem can name its line.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import stat
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -305,27 +310,127 @@ def _split(data: Any, lines: dict[Path_, int], name: str) -> tuple[list[Record],
     ]
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a file whole or not at all: a temporary file beside it, then a rename."""
-    import os
-    import tempfile
+Producer = Callable[[Path], None]  # writes the whole output into the file at the path given
 
+DATABASE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def write_output(
+    target: Path | str,
+    data: bytes | Producer,
+    *,
+    protect: Iterable[Path] = (),
+    max_mode: int = 0o666,
+) -> None:
+    """Write an output file the one safe way; every command that writes a file comes here.
+
+    - ``-`` is standard output.
+    - ``protect`` names the database in use: it, its ``-wal``, ``-shm`` and ``-journal`` files
+      and anything that resolves to them are refused, so no output can overwrite the database.
+    - A symlink is followed: its target is written, the link stays.
+    - A FIFO, a device or another non-regular file is opened and written straight through, never
+      replaced by a regular file.
+    - A regular file is replaced atomically (a temporary file beside it, then a rename) and keeps
+      its permission bits (and, when we may, its owner); a new file gets 0666 less the umask (and
+      no more than ``max_mode``), as any other program's output would.
+
+    ``data`` is the bytes, or a function that writes the output into a file at a given path
+    (a database copy is made in place that way, not in memory).
+    """
     from mishaps.errors import MishapsError
 
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
+    if str(target) == "-":
+        _to_stream(sys.stdout.buffer, data)
+        sys.stdout.flush()
+        return
+    path = Path(target)
+    real = Path(os.path.realpath(path))
+    _refuse_database(path, real, protect)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+        st: os.stat_result | None = os.stat(real)
+    except FileNotFoundError:
+        st = None
     except OSError as exc:
         raise MishapsError(f"cannot write {path}: {exc.strerror}") from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise MishapsError(f"cannot write {path}: it is a directory")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            with open(real, "wb") as fh:  # a FIFO or device: written, never replaced
+                _to_stream(fh, data)
+            return
+        mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask() & max_mode
+        _replace_atomically(real, data, mode, st)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise MishapsError(f"cannot write {path}: {exc.strerror}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        raise MishapsError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _to_stream(fh: BinaryIO, data: bytes | Producer) -> None:
+    if isinstance(data, bytes):
+        fh.write(data)
+        return
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:  # a producer needs a file to write into
+        made = Path(directory) / "output"
+        data(made)
+        with open(made, "rb") as src:
+            shutil.copyfileobj(src, fh, 1024 * 1024)
+
+
+def _replace_atomically(
+    real: Path, data: bytes | Producer, mode: int, st: os.stat_result | None
+) -> None:
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".part", dir=real.parent)
+    try:
+        if isinstance(data, bytes):
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        else:
+            os.close(fd)
+            data(Path(tmp))
+        os.chmod(tmp, mode)
+        if st is not None and (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+            with contextlib.suppress(OSError):  # only root may give a file away; keep trying
+                os.chown(tmp, st.st_uid, st.st_gid)
+        os.replace(tmp, real)
+    finally:
+        for leftover in (tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm"):
+            Path(leftover).unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    """The process umask (reading it means setting it: at once set back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _refuse_database(path: Path, real: Path, protect: Iterable[Path]) -> None:
+    from mishaps.errors import MishapsError
+
+    try:
+        target_id: tuple[int, int] | None = (os.stat(real).st_dev, os.stat(real).st_ino)
+    except OSError:
+        target_id = None
+    for db in protect:
+        db_real = os.path.realpath(db)
+        for suffix in DATABASE_COMPANIONS:
+            companion = Path(db_real + suffix)
+            same = real == companion
+            if not same and target_id is not None:
+                try:
+                    st = os.stat(companion)
+                    same = (st.st_dev, st.st_ino) == target_id  # a hard link to it
+                except OSError:
+                    pass
+            if same:
+                raise MishapsError(
+                    f"{path} is the database in use (or its {suffix or 'main'} file);"
+                    " choose another file"
+                )

@@ -102,7 +102,9 @@ def test_backup_refuses_to_overwrite_unless_forced(runner, seeded_db, tmp_path) 
 def test_backup_refuses_the_database_itself(runner, seeded_db) -> None:
     result = runner("backup", seeded_db, "--force")
     assert result.exit_code == 1
-    assert result.stderr == f"Error: {seeded_db} is the database itself; choose another file\n"
+    assert result.stderr == (
+        f"Error: {seeded_db} is the database in use (or its main file); choose another file\n"
+    )
 
 
 def _not_mishaps_sqlite(path: Path) -> Path:

@@ -9,6 +9,7 @@ from mishaps.cli.common import (
     ExportFormat,
     ListFormat,
     ShowFormat,
+    database_files,
     db_url,
     err,
     filter_options,
@@ -157,7 +158,7 @@ def export(
         text = to_csv([case_csv_row(c) for c in cases], CSV_COLUMNS)
     else:
         text = cases_document(cases, format.value)
-    write_text(output, text)
+    write_text(output, text, protect=database_files(ctx))
 
 
 LIST_COLUMNS = [

@@ -116,15 +116,24 @@ def load_seed(engine: "Engine") -> int:
     return len(result.added)
 
 
-def write_text(output: Path | None, text: str) -> None:
-    """To stdout, or atomically to a file: a failed write leaves no half-written file."""
-    if output is None:
+def write_text(output: Path | None, text: str, *, protect: list[Path] | None = None) -> None:
+    """To stdout (no file, or ``-``), or to a file through ``files.write_output``, which never
+    overwrites the database in ``protect`` and never leaves a half-written file."""
+    if output is None or str(output) == "-":
         sys.stdout.write(text)
         return
-    from mishaps.files import atomic_write
+    from mishaps.files import write_output
 
-    atomic_write(output, text.encode("utf-8"))
+    write_output(output, text.encode("utf-8"), protect=protect or [])
     err(f"Wrote {output}")
+
+
+def database_files(ctx: typer.Context) -> list[Path]:
+    """The SQLite file in use, which no output may overwrite (none for PostgreSQL)."""
+    from mishaps.config import sqlite_path
+
+    path = sqlite_path(db_url(ctx)[0])
+    return [] if path is None else [path]
 
 
 class ListFormat(str, Enum):

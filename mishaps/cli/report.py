@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mishaps.cli.common import err, filter_options, handle_errors, open_db
+from mishaps.cli.common import database_files, err, filter_options, handle_errors, open_db
 from mishaps.errors import ReportError
 from mishaps.filters import Filters
 from mishaps.text import plural
@@ -113,16 +113,16 @@ def _options(
     )
 
 
-def _write(report: Any, html: Path | None, output: Path | None) -> None:
-    from mishaps.files import atomic_write
+def _write(report: Any, html: Path | None, output: Path | None, protect: list[Path]) -> None:
+    from mishaps.files import write_output
 
     if html is not None:
-        atomic_write(html, report.html.encode("utf-8"))
+        write_output(html, report.html.encode("utf-8"), protect=protect)
         err(f"Wrote {html}")
     if output is not None and report.rendered is not None:
         for warning in report.rendered.warnings:
             err(f"warning: WeasyPrint: {warning}")
-        atomic_write(output, report.rendered.pdf)
+        write_output(output, report.rendered.pdf, protect=protect)
         pages = report.rendered.pages
         err(f"Wrote {output} ({plural(pages, 'page')}, {plural(report.cases, 'case')})")
 
@@ -152,7 +152,7 @@ def brief(
         html, output, marking, distribution, distribution_reason, controlling_office, pdf_variant
     )
     report = make.brief(open_db(ctx), mishap_id, options)
-    _write(report, html, output)
+    _write(report, html, output, database_files(ctx))
 
 
 @app.command()
@@ -188,7 +188,7 @@ def summary(
     )
     with _Progress(progress) as bar:
         report = make.summary(open_db(ctx), filters, options, progress=bar.update)
-    _write(report, html, output)
+    _write(report, html, output, database_files(ctx))
 
 
 class _Progress:
