@@ -43,3 +43,18 @@ def parse(designation: str) -> Mds | None:
     if len(mission) >= 2 and mission[0] in _STATUS and "/" not in mission[:2]:
         prefix, mission = mission[0], mission[1:]
     return Mds(prefix=prefix, mission=mission, design=m["design"], series=m["series"] or None)
+
+
+def matches(query: str, type_: str) -> bool:
+    """Whether ``--aircraft query`` matches an aircraft of type ``type_``: the rule the SQL in
+    ``queries._aircraft_condition`` applies, in Python (for exposure rows, which are not rows)."""
+    wanted = parse(query)
+    if wanted is None:
+        norm, have = normalize_type(query), normalize_type(type_)
+        return have == norm or have.startswith(norm + " ")
+    got = parse(type_)
+    if got is None or (got.design, got.mission) != (wanted.design, wanted.mission):
+        return False
+    if wanted.series is not None and got.series != wanted.series:
+        return False
+    return wanted.prefix is None or got.prefix == wanted.prefix

@@ -44,7 +44,7 @@ def rates(
 ) -> None:
     """Compute mishap rates per 100,000 flight hours with exact Poisson 95% intervals.
 
-    Example: mishaps rates --exposure hours.csv --by fy --aircraft KC-46 --since 2019
+    Example: mishaps rates --exposure hours.csv --by fy --aircraft KC-46 --since 2018-10
     """
     from mishaps.db import session_scope
     from mishaps.output import table, to_csv, to_json
