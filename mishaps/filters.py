@@ -1,6 +1,16 @@
 """The filters every query command shares, as one value. Pure: no database imports."""
 
+import re
 from dataclasses import dataclass, fields
+
+from mishaps.errors import MishapsError
+
+# The largest LIMIT both SQLite and PostgreSQL take (a signed 64-bit integer); a larger one
+# means "all", as it would on any real database.
+MAX_LIMIT = 2**63 - 1
+# No case holds these: NUL (which PostgreSQL text cannot hold at all) and lone surrogates (which
+# are not text, and cannot be encoded to be sent to either database).
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -22,6 +32,18 @@ class Filters:
     status: str | None = None
     search: str | None = None
     limit: int | None = None
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str) and (bad := _NOT_TEXT.search(value)):
+                name = {"mishap_class": "class", "fiscal_year": "fy"}.get(f.name, f.name)
+                raise MishapsError(
+                    f"--{name} holds the character U+{ord(bad.group()):04X}, which no case"
+                    " holds; nothing can match it"
+                )
+        if self.limit is not None and self.limit > MAX_LIMIT:
+            object.__setattr__(self, "limit", MAX_LIMIT)  # frozen: set once, while being built
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) is None for f in fields(self))
