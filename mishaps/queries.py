@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from mishaps import mds
 from mishaps.db import is_sqlite
@@ -44,7 +44,7 @@ def _aircraft_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
         # autoescape: a % or _ in the query is a character, not a LIKE wildcard.
         exact = or_(
             Aircraft.type_norm == norm,
-            Aircraft.type_norm.startswith(norm + " ", autoescape=True),
+            col(Aircraft.type_norm).startswith(norm + " ", autoescape=True),
         )
         if not sqlite:
             return exact
