@@ -51,13 +51,28 @@ def table(
     return "\n".join(lines) + "\n"
 
 
+# A spreadsheet evaluates a cell that begins with one of these as a formula (OWASP, "CSV
+# Injection"); the apostrophe is added to such text, and to text that begins with an apostrophe
+# itself, so that the reader (csvfile.unneutralise) can take exactly one off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NEUTRALISER = "'"
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell a spreadsheet will show as text; numbers (-90.25) stay numbers."""
+    if isinstance(value, str) and value.startswith((*FORMULA_STARTS, NEUTRALISER)):
+        return NEUTRALISER + value
+    return value
+
+
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    """CSV with a header row; an empty cell means unknown."""
+    """CSV with a header row; an empty cell means unknown; text that a spreadsheet would run as
+    a formula is neutralised (``neutralise``)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow([neutralise(c) for c in columns])
     for r in rows:
-        writer.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+        writer.writerow(["" if r.get(c) is None else neutralise(r.get(c)) for c in columns])
     return buf.getvalue()
 
 
