@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +27,26 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
+# What a terminal would act on rather than show: C0 and C1 controls (ESC starts the sequences
+# that clear the screen or retitle the window; 0x9B is a one-byte CSI), DEL, and the bidi and
+# line-separator formatting characters that reorder or break what is shown ("Trojan Source").
+_TERMINAL_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_TERMINAL_UNSAFE_LINE = re.compile("[\n" + _TERMINAL_UNSAFE.pattern[1:])
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str, *, keep_newlines: bool = True) -> str:
+    """Text for a terminal: control characters shown escaped (ESC as ``\\x1b``), never sent.
+    Only the people formats (tables, `show` text) pass through here; JSON, YAML and CSV keep the
+    data as it is, each escaping in its own way where it must."""
+    pattern = _TERMINAL_UNSAFE if keep_newlines else _TERMINAL_UNSAFE_LINE
+    return pattern.sub(_escape, text)
+
+
 def money(value: float | None) -> str:
     if value is None:
         return UNKNOWN
@@ -38,7 +59,7 @@ def table(
     """A plain fixed-width table; long cells are cut with an ellipsis."""
 
     def cell(row: dict[str, Any], key: str) -> str:
-        text = show_value(row.get(key))
+        text = terminal_safe(show_value(row.get(key)), keep_newlines=False)
         return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
     cells = [[cell(r, k) for k, _ in columns] for r in rows]
@@ -203,7 +224,8 @@ def class_text(case: Case) -> str:
 
 def case_text(case: Case) -> str:
     """The whole case for a person reading a terminal."""
-    out = [case.title, "=" * min(len(case.title), 100)]
+    title = terminal_safe(case.title, keep_newlines=False)
+    out = [title, "=" * min(len(title), 100)]
 
     def line(label: str, value: Any) -> None:
         out.append(f"{label + ':':<21} {show_value(value)}")
@@ -255,7 +277,7 @@ def case_text(case: Case) -> str:
     for i, s in enumerate(case.sources, 1):
         meta = ", ".join(x for x in (s.publisher, s.published_on, s.kind.value) if x)
         out.append(f"  [{i}] {s.title} ({meta})\n      {s.url}")
-    return "\n".join(out) + "\n"
+    return terminal_safe("\n".join(out)) + "\n"
 
 
 def _named(code: str, name: str | None) -> str:
