@@ -53,6 +53,11 @@ EXPECTED = {
     "id-with-dots.yaml": ":1: 2020-01-01-bad..case: id: '2020-01-01-bad..case' is not an id of lower-case letters, digits and single hyphens",
     "bad-url.yaml": f":31: {CASE}: sources[0].url: 'javascript:alert(1)' is not an http(s) URL",
     "bad-hfacs.yaml": f":27: {CASE}: findings[0].hfacs[0]: 'AE1' is not a DoD HFACS code such as AE104 or PC102",
+    # text that is not text: refused at validation, with its line and field (issue 11, item 11)
+    "nul-in-title.yaml": f":2: {CASE}: title: holds U+0000 (NUL), which text may not hold",
+    "lone-surrogate.yaml": ":28: not valid YAML: found invalid Unicode character escape code",
+    "nul-in-unit.json": f": {CASE}: aircraft[1].unit: holds U+0000 (NUL), which text may not hold",
+    "lone-surrogate.json": f": {CASE}: findings[0].text: holds U+DCE9, half of a UTF-16 pair, which is not a character",
     # consistency
     "duplicate-ids.yaml": f":34: {CASE}: id: duplicate id; first seen in {{path}}:2",
     "aircraft-fatalities-above-total.yaml": f":12: {CASE}: fatalities: 1 is fewer than the aircraft's fatalities (3)",
