@@ -94,8 +94,17 @@ class _Dumper(yaml.SafeDumper):
     yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
 
 
+# Characters YAML reads as line breaks besides \n: NEXT LINE, LINE and PARAGRAPH SEPARATOR. In a
+# plain, single-quoted or block scalar they are folded or normalised on the way back in; only
+# the double-quoted style writes them as escapes (\N, \L, \P) that read back as themselves.
+_YAML_BREAKS = ("\x85", "\u2028", "\u2029", "\r")
+
+
 def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    if any(c in value for c in _YAML_BREAKS):
+        style: str | None = '"'
+    else:
+        style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

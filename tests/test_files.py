@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import threading
@@ -147,3 +148,53 @@ def test_dash_means_stdout(runner, seeded_db, tmp_path, monkeypatch) -> None:
     assert result.exit_code == 0, result.stderr
     assert result.stdout == runner("export", "--format", "json").stdout
     assert not (tmp_path / "-").exists()
+
+
+# --- YAML keeps every character (issue 11, item 3) ----------------------------------------------
+
+ODD_TEXT = [
+    "NEXT\x85LINE",
+    "LINE\u2028SEPARATOR",
+    "PARAGRAPH\u2029SEPARATOR",
+    "two\nlines then\x85next",
+    "crlf\r\nline",
+    "C1\x9bcontrol",
+    "tab\there",
+    "\ufeffbom",
+    "emoji \U0001f600",
+]
+
+
+@pytest.mark.parametrize("text", ODD_TEXT)
+def test_yaml_dump_reads_back_every_character(text) -> None:
+    from mishaps.files import dump_yaml, parse_bytes
+
+    dumped = dump_yaml({"title": text})
+    records, problems = parse_bytes(dumped.encode("utf-8"), name="x.yaml")
+    assert problems == []
+    assert records[0].data["title"] == text
+
+
+def test_yaml_export_of_line_breaking_characters_round_trips_byte_identically(
+    runner, seeded_db, tmp_path
+) -> None:
+    from mishaps.files import dump_yaml
+
+    from tests.conftest import seed_cases
+
+    doc = seed_cases()[0]
+    doc["id"] = "2020-01-01-odd-text"
+    doc["title"] = "Boom\x85strike\u2028over\u2029the sea"
+    doc["summary"] = "First line.\nSecond\x85line."
+    source = tmp_path / "odd.yaml"
+    source.write_text(dump_yaml(doc), encoding="utf-8")
+    assert runner("import", source).exit_code == 0
+    first = runner("export", "--format", "yaml").stdout
+    exported = tmp_path / "export.yaml"
+    exported.write_text(first, encoding="utf-8")
+    fresh = tmp_path / "fresh.db"
+    assert runner("--db", fresh, "init", "--empty").exit_code == 0
+    assert runner("--db", fresh, "import", exported).exit_code == 0
+    assert runner("--db", fresh, "export", "--format", "yaml").stdout == first
+    shown = json.loads(runner("--db", fresh, "show", doc["id"], "--format", "json").stdout)
+    assert (shown["title"], shown["summary"]) == (doc["title"], doc["summary"])
