@@ -179,7 +179,6 @@ def test_yaml_export_of_line_breaking_characters_round_trips_byte_identically(
     runner, seeded_db, tmp_path
 ) -> None:
     from mishaps.files import dump_yaml
-
     from tests.conftest import seed_cases
 
     doc = seed_cases()[0]
