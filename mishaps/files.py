@@ -119,7 +119,7 @@ def dump_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-@dataclass
+@dataclass(slots=True)  # a file can hold a million records: no __dict__ each
 class Record:
     """One case as parsed from a file: its data and the line of each value inside it."""
 
@@ -151,10 +151,23 @@ def read_records(path: Path, *, display: str | None = None) -> tuple[list[Record
     """Parse a YAML or JSON file into its case records; never raises for bad content."""
     name = display or str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return [], [Problem(name, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")]
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                return [], [
+                    Problem(name, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+                ]
+            # A FIFO or device (/dev/zero) has no size to check first: read one byte past the
+            # limit, never more.
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            del raw
+            return [], [
+                Problem(
+                    name,
+                    f"file is more than {MAX_FILE_BYTES:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                )
+            ]
     except IsADirectoryError:
         return [], [Problem(name, "is a directory, not a file")]
     except OSError as exc:
@@ -169,17 +182,23 @@ PDF_ATTACHMENT = "mishaps.json"
 
 
 def _from_pdf(raw: bytes, name: str) -> tuple[list[Record], list[Problem]]:
-    """The cases a PDF/A-3 report of ours carries as its ``mishaps.json`` attachment."""
+    """The cases a PDF/A-3 report of ours carries as its ``mishaps.json`` attachment.
+
+    The attachment is inflated here, not by pypdf, so that the file size limit applies to what
+    it inflates to, and is checked while inflating (a 60 KB PDF can hold gigabytes of zeros).
+    """
     import io
 
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
     try:
-        attachments = PdfReader(io.BytesIO(raw)).attachments
-    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
+        stream = _attachment_stream(PdfReader(io.BytesIO(raw)), PDF_ATTACHMENT)
+        data = None if stream is None else _inflate(stream, name)
+    except _Refused as exc:
+        return [], [Problem(name, str(exc))]
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
         return [], [Problem(name, f"cannot read this PDF: {exc}")]
-    data = attachments.get(PDF_ATTACHMENT)
     if not data:
         return [], [
             Problem(
@@ -188,7 +207,58 @@ def _from_pdf(raw: bytes, name: str) -> tuple[list[Record], list[Problem]]:
                 " (render reports with --pdf-variant pdf/a-3b)",
             )
         ]
-    return parse_bytes(data[0], name=f"{name}!{PDF_ATTACHMENT}", json_format=True)
+    return parse_bytes(data, name=f"{name}!{PDF_ATTACHMENT}", json_format=True)
+
+
+def _attachment_stream(reader: Any, wanted: str) -> Any:
+    """The embedded file stream named ``wanted`` in the EmbeddedFiles name tree, or None."""
+    root = reader.trailer["/Root"]
+    names = root.get("/Names")
+    tree = names.get_object().get("/EmbeddedFiles") if names is not None else None
+    pending = [tree.get_object()] if tree is not None else []
+    seen = 0
+    while pending:
+        node = pending.pop()
+        seen += 1
+        if seen > 10_000:  # a name tree that loops or sprawls
+            raise _Refused("the PDF's attachment list is too large to read")
+        for kid in node.get("/Kids", []):
+            pending.append(kid.get_object())
+        pairs = list(node.get("/Names", []))
+        for key, spec in zip(pairs[::2], pairs[1::2], strict=False):
+            if str(key) == wanted:
+                return spec.get_object()["/EF"]["/F"].get_object()
+    return None
+
+
+def _inflate(stream: Any, name: str) -> bytes:
+    """The stream's data, inflated at most to MAX_FILE_BYTES (a deflate bomb stops there)."""
+    import zlib
+
+    filters = stream.get("/Filter")
+    if filters is not None and not isinstance(filters, str):
+        filters = list(filters)
+        filters = filters[0] if len(filters) == 1 else filters
+    encoded = stream._data  # the bytes as stored, before pypdf would inflate them all
+    if filters is None:
+        data = bytes(encoded)
+    elif filters == "/FlateDecode" and not stream.get("/DecodeParms"):
+        inflater = zlib.decompressobj()
+        try:
+            data = inflater.decompress(bytes(encoded), MAX_FILE_BYTES + 1)
+        except zlib.error as exc:
+            raise _Refused(f"cannot read this PDF's {PDF_ATTACHMENT} attachment: {exc}") from None
+        if len(data) > MAX_FILE_BYTES or inflater.unconsumed_tail:
+            raise _Refused(
+                f"the attachment {PDF_ATTACHMENT} inflates to more than {MAX_FILE_BYTES:,}"
+                " bytes, the limit"
+            )
+    else:
+        raise _Refused(
+            f"the attachment {PDF_ATTACHMENT} is encoded with {filters}; mishaps reads only"
+            " plain or /FlateDecode attachments"
+        )
+    return data
 
 
 def parse_bytes(
@@ -356,11 +426,13 @@ def _split(data: Any, lines: dict[Path_, int], name: str) -> tuple[list[Record],
                 Problem(name, "'mishaps' must hold a list of cases", lines.get(("mishaps",)))
             ]
         # The lines of each record, in one pass (a pass per record was quadratic in big files).
-        subs: list[dict[Path_, int]] = [{} for _ in items]
+        # (JSON keeps no lines: its records share one empty mapping, never written to.)
+        subs: dict[int, dict[Path_, int]] = {}
         for p, line in lines.items():
             if len(p) >= 2 and p[0] == "mishaps" and isinstance(p[1], int):
-                subs[p[1]][p[2:]] = line
-        return [Record(name, i, item, subs[i]) for i, item in enumerate(items)], []
+                subs.setdefault(p[1], {})[p[2:]] = line
+        none: dict[Path_, int] = {}
+        return [Record(name, i, item, subs.get(i, none)) for i, item in enumerate(items)], []
     if isinstance(data, dict):
         return [Record(name, 0, data, lines)], []
     return [], [
