@@ -33,6 +33,12 @@ from mishaps.errors import DatabaseError
 from mishaps.migrations import HEAD, REVISIONS
 
 BUSY_TIMEOUT_MS = 10_000
+
+
+def busy_timeout_ms() -> int:
+    return BUSY_TIMEOUT_MS
+
+
 # The PostgreSQL writer lock is the advisory lock (WRITE_LOCK_KEY, oid of the schema): one per
 # mishaps database, also when several live in one PostgreSQL database. "mish" in ASCII, to be
 # easy to spot as classid in pg_locks.
@@ -42,18 +48,34 @@ WRITE_LOCK_SQL = (
 )
 
 
-def make_engine(url: str, *, create: bool = False) -> Engine:
-    """An engine for ``url``. An SQLite file that does not exist is an error unless ``create``."""
+def make_engine(url: str, *, create: bool = False, readonly: bool = False) -> Engine:
+    """An engine for ``url``. An SQLite file that does not exist is an error unless ``create``.
+
+    ``readonly``: for commands that only read. An SQLite file is opened with ``mode=ro`` and
+    nothing is changed in it, not even its journal mode, so a backup stays byte-identical and a
+    file the user may not write can be read; PostgreSQL transactions are READ ONLY.
+    """
     path = sqlite_path(url)
     if path is not None:
         if not path.exists():
-            if not create:
+            if not create or readonly:
                 raise DatabaseError(
                     f"no database at {path}; create it with: mishaps --db {path} init"
                 )
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        timeout = busy_timeout_ms() / 1000
+        if readonly:
+            import sqlite3
+
+            uri = f"{path.resolve().as_uri()}?mode=ro"
+            engine = create_engine(  # the URL names the file (for messages); creator opens it
+                url,
+                creator=lambda: sqlite3.connect(uri, uri=True, timeout=timeout),
+            )
+            event.listen(engine, "connect", _sqlite_read_pragmas)
+        else:
+            engine = create_engine(url, connect_args={"timeout": timeout})
+            event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     try:
@@ -63,6 +85,8 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
             f"{exc.name} is needed for {url.split(':', 1)[0]}: pip install 'mishaps[postgres]'"
         ) from exc
     event.listen(engine, "begin", _postgres_begin)
+    if readonly:
+        event.listen(engine, "begin", _postgres_read_only)
     return engine
 
 
@@ -73,10 +97,23 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _sqlite_read_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Nothing that writes: the journal mode stays whatever the file has (a backup's DELETE).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
+    cur.execute("PRAGMA query_only=ON")
+    cur.close()
+
+
+def _postgres_read_only(conn: Any) -> None:
+    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 def _sqlite_begin(conn: Any) -> None:

@@ -35,7 +35,7 @@ def backup(
     """
     from mishaps.backup import backup as make_backup
 
-    result = make_backup(open_db(ctx), file, force=force, logical=logical)
+    result = make_backup(open_db(ctx, readonly=True), file, force=force, logical=logical)
     kind = "SQLite copy" if result.kind == "sqlite" else "logical JSON export"
     typer.echo(
         f"Backed up {result.contents} to {result.path} ({kind});"

@@ -162,7 +162,7 @@ def export(
     from mishaps.output import CSV_COLUMNS, case_csv_row, cases_document, to_csv
     from mishaps.queries import find_cases
 
-    with session_scope(open_db(ctx)) as session:
+    with session_scope(open_db(ctx, readonly=True)) as session:
         cases = find_cases(session=session, filters=filters)
     if format is ExportFormat.csv:
         text = to_csv([case_csv_row(c) for c in cases], CSV_COLUMNS)
@@ -214,7 +214,7 @@ def list_(
     from mishaps.output import table, to_csv, to_json
     from mishaps.queries import list_mishaps
 
-    with session_scope(open_db(ctx)) as session:
+    with session_scope(open_db(ctx, readonly=True)) as session:
         rows = [r.as_dict() for r in list_mishaps(session=session, filters=filters)]
     if format is ListFormat.json:
         typer.echo(to_json(rows), nl=False)
@@ -265,7 +265,7 @@ def show(
             moment = parse_moment(as_of)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--as-of") from None
-    with session_scope(open_db(ctx)) as session:
+    with session_scope(open_db(ctx, readonly=True)) as session:
         if moment is None:
             case = get_case(session=session, mishap_id=mishap_id)
         else:
@@ -307,7 +307,7 @@ def stats(
 
     if by not in STATS_BY:
         raise typer.BadParameter(f"choose one of {', '.join(STATS_BY)}", param_hint="--by")
-    with session_scope(open_db(ctx)) as session:
+    with session_scope(open_db(ctx, readonly=True)) as session:
         result = compute(session=session, filters=filters, by=by)
     rows = [r.as_dict() for r in result.rows]
     columns = [("key", {"fy": "fiscal year"}.get(by, by)), ("mishaps", "mishaps")]

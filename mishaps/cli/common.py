@@ -55,14 +55,20 @@ def handle_errors(func: F) -> F:
 
 
 def open_db(
-    ctx: typer.Context, *, create: bool = False, seed: bool = True, check: bool = True
+    ctx: typer.Context,
+    *,
+    create: bool = False,
+    seed: bool = True,
+    check: bool = True,
+    readonly: bool = False,
 ) -> "Engine":
     """The engine for --db / $MISHAPS_DB / the default file.
 
     The default database is created and loaded with the seed cases on first use, so a
     newcomer's first command just works; an explicit database must exist unless ``create``.
     A database whose schema revision is not this version's is refused unless not ``check``
-    (the `db` commands, which report and upgrade it).
+    (the `db` commands, which report and upgrade it). ``readonly``: the command only reads,
+    and opens the database so that nothing in it can change (db.make_engine).
     """
     from mishaps.config import display_db, sqlite_path
     from mishaps.db import create_schema, make_engine, require_current, schema_state
@@ -71,7 +77,7 @@ def open_db(
     url, is_default = db_url(ctx)
     path = sqlite_path(url)
     first_run = is_default and path is not None and not path.exists()
-    engine = make_engine(url, create=create or first_run)
+    engine = make_engine(url, create=create or first_run, readonly=readonly and not first_run)
     ctx.call_on_close(engine.dispose)  # close pooled connections when the command ends
     if first_run:
         create_schema(engine)

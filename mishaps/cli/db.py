@@ -33,7 +33,7 @@ def status(ctx: typer.Context) -> None:
     from mishaps.db import schema_state
     from mishaps.migrations import HEAD
 
-    engine = open_db(ctx, check=False)
+    engine = open_db(ctx, check=False, readonly=True)
     state = schema_state(engine)
     typer.echo(f"Database: {display_db(db_url(ctx)[0])}")
     if state.revision is None:
@@ -101,7 +101,7 @@ def copy(
     source_name, target_name = display_db(source_url), display_db(target_url)
     if source_name == target_name:
         raise DatabaseError(f"{target_name} is the database being copied; name another with --to")
-    source = open_db(ctx)
+    source = open_db(ctx, readonly=True)
     target = make_engine(target_url, create=True)
     ctx.call_on_close(target.dispose)
     if schema_state(target).has_tables:

@@ -38,7 +38,7 @@ def history(
     from mishaps.history import revisions
     from mishaps.output import table, to_json
 
-    with session_scope(open_db(ctx)) as session:
+    with session_scope(open_db(ctx, readonly=True)) as session:
         rows = [r.as_dict() for r in revisions(session=session, mishap_id=mishap_id)]
     if format is HistoryFormat.json:
         typer.echo(to_json(rows), nl=False)

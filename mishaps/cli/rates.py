@@ -51,7 +51,7 @@ def rates(
     from mishaps.rates import CONFIDENCE, PER_HOURS, SMALL_COUNT, compute, read_exposure
 
     rows_in = read_exposure(exposure)
-    with session_scope(open_db(ctx)) as session:
+    with session_scope(open_db(ctx, readonly=True)) as session:
         result = compute(session=session, filters=filters, exposure=rows_in, by=by.value)
     rows = [r.as_dict() for r in result.rows]
     if format is ListFormat.json:

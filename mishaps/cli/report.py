@@ -151,7 +151,7 @@ def brief(
     options = _options(
         html, output, marking, distribution, distribution_reason, controlling_office, pdf_variant
     )
-    report = make.brief(open_db(ctx), mishap_id, options)
+    report = make.brief(open_db(ctx, readonly=True), mishap_id, options)
     _write(report, html, output, database_files(ctx))
 
 
@@ -187,7 +187,7 @@ def summary(
         html, output, marking, distribution, distribution_reason, controlling_office, pdf_variant
     )
     with _Progress(progress) as bar:
-        report = make.summary(open_db(ctx), filters, options, progress=bar.update)
+        report = make.summary(open_db(ctx, readonly=True), filters, options, progress=bar.update)
     _write(report, html, output, database_files(ctx))
 
 
