@@ -36,7 +36,7 @@ class ImportResult:
 
 # A screenful: a file with more problems than this shows these and a count, and is checked no
 # further (a file of a million empty records would otherwise print nine million lines).
-MAX_PROBLEMS_PER_FILE = 20
+MAX_PROBLEMS_PER_FILE = 50
 
 
 def validate_records(

@@ -33,6 +33,7 @@ ROW = {
 
 
 def test_a_row_becomes_a_whole_case(runner, tmp_path) -> None:
+    assert runner("init", "--empty").exit_code == 0  # only init creates a named database
     path = write_csv(tmp_path / "cases.csv", [ROW])
     assert runner("import", path).exit_code == 0
     case = json.loads(runner("show", ROW["id"], "--format", "json").stdout)
@@ -161,6 +162,7 @@ def test_csv_export_neutralises_formulas_and_imports_back_unchanged(
     )
     case_file = tmp_path / "hostile.yaml"
     case_file.write_text(text, encoding="utf-8")
+    assert runner("init", "--empty").exit_code == 0
     assert runner("import", case_file).exit_code == 0
     exported = runner("export", "--format", "csv").stdout
     row = next(csv.DictReader(io.StringIO(exported)))
@@ -192,6 +194,7 @@ def test_list_and_stats_csv_neutralise_formulas_too(runner, fresh_db, tmp_path) 
         "title: KC-135R and F-16C touch during contact", "title: '=cmd()'"
     )
     (tmp_path / "c.yaml").write_text(text.replace("service: USAF", "service: '@x'"))
+    assert runner("init", "--empty").exit_code == 0
     assert runner("import", tmp_path / "c.yaml").exit_code == 0
     listed = next(csv.DictReader(io.StringIO(runner("list", "-f", "csv").stdout)))
     assert (listed["title"], listed["service"]) == ("'=cmd()", "'@x")

@@ -56,7 +56,7 @@ def _hostile_case(tmp_path, runner) -> str:
     doc["summary"] = "First\x1b[1A line.\nSecond line\x08\x08."
     doc["aircraft"][0]["unit"] = "\x1bP+q\x1b\\unit"
     path = tmp_path / "hostile.json"
-    path.write_text(json.dumps(doc), encoding="utf-8")
+    path.write_text(json.dumps(doc, default=str), encoding="utf-8")
     result = runner("import", path, "--on-conflict", "replace")
     assert result.exit_code == 0, result.stderr
     return doc["id"]

@@ -102,3 +102,37 @@ def test_read_commands_work_on_a_file_the_user_may_not_write(backup_file) -> Non
             subprocess.run(["chattr", "-i", *map(str, flagged)], check=True)
         place.chmod(0o755)
         shutil.rmtree(place)
+
+
+# --- only `init` creates a database at an explicit path (issue 11, item 4) ---------------------
+
+
+@pytest.mark.parametrize("how", ["--db", "MISHAPS_DB"])
+def test_a_mistyped_db_path_is_never_created_by_import(runner, tmp_path, monkeypatch, how) -> None:
+    missing = tmp_path / "typo" / "offfice.db"
+    if how == "--db":
+        args = ["--db", missing]
+    else:
+        monkeypatch.setenv("MISHAPS_DB", str(missing))
+        args = []
+    for command in (["import", SEED_FILES[0]], ["import", "--dry-run", SEED_FILES[0]]):
+        result = runner(*args, *command)
+        assert result.exit_code == 1, command
+        assert result.stderr == (
+            f"Error: no database at {missing}; create it with: mishaps --db {missing} init\n"
+        )
+    assert not missing.parent.exists()
+    assert runner(*args, "init", "--empty").exit_code == 0
+    assert runner(*args, "import", SEED_FILES[0]).exit_code == 0
+
+
+def test_import_still_creates_the_default_database_on_first_use(
+    runner, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.delenv("MISHAPS_DB")
+    edited = tmp_path / "new.yaml"
+    edited.write_text(SEED_FILES[0].read_text(encoding="utf-8").replace("id: ", "id: zz-", 1))
+    result = runner("import", edited)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "xdg-data" / "mishaps" / "mishaps.db").exists()
+    assert result.stdout.startswith("Imported 1 case from 1 file: 1 added")

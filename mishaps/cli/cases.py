@@ -92,7 +92,9 @@ def import_(
     loaded = load_files(files)
     for warning in class_warnings(loaded):
         err(f"Warning: {warning}")
-    engine = open_db(ctx, create=True, seed=False)
+    # Only `init` creates a database at a path the user names: a mistyped --db is an error, not
+    # a new file. (The default database is still made on first use, by open_db.)
+    engine = open_db(ctx, seed=False)
     if not has_schema(engine):
         create_schema(engine)
     result = import_cases(engine, loaded, on_conflict=on_conflict, dry_run=dry_run)
