@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
 from mishaps import store
-from mishaps.db import BUSY_TIMEOUT_MS, create_schema, is_sqlite, write_session
+from mishaps.db import busy_timeout_ms, create_schema, is_sqlite, write_session
 from mishaps.errors import DatabaseError, InvalidInput, MishapsError, Problem
 from mishaps.files import dump_json, write_output
 from mishaps.models import Mishap, Revision
@@ -107,7 +107,7 @@ def backup(
     found: list[Contents] = []
 
     def copy_into(tmp: Path) -> None:
-        src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
+        src = sqlite3.connect(source, timeout=busy_timeout_ms() / 1000)
         try:
             dst = sqlite3.connect(tmp)
             try:
@@ -169,13 +169,13 @@ def _temporary_beside(dest: Path) -> Iterator[str]:
 
 def _copy(src: sqlite3.Connection, dst: sqlite3.Connection) -> None:
     """The whole database in one backup step (one snapshot), waiting a bounded time for locks."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    deadline = time.monotonic() + busy_timeout_ms() / 1000
 
     def progress(status: int, _remaining: int, _total: int) -> None:
         if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and time.monotonic() > deadline:
             raise DatabaseError(
                 f"the database is busy (another process held it for over"
-                f" {BUSY_TIMEOUT_MS // 1000} s); nothing was copied, try again"
+                f" {busy_timeout_ms() // 1000} s); nothing was copied, try again"
             )
 
     try:
@@ -416,7 +416,7 @@ def _restore_sqlite(
                 )
             replaced = contents(session) if names else Contents(0, 0)
         engine.dispose()
-        dst = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000)
+        dst = sqlite3.connect(target, timeout=busy_timeout_ms() / 1000)
         try:
             _copy(src, dst)  # one write transaction on the target: all of it or none
         finally:

@@ -17,11 +17,12 @@ REPEATABLE READ, so a command's several queries see one snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -32,11 +33,53 @@ from mishaps.config import sqlite_path
 from mishaps.errors import DatabaseError
 from mishaps.migrations import HEAD, REVISIONS
 
-BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
+
+# How long a writer waits for a busy database before it gives up (seconds): an office database
+# that everyone updates at once needs minutes, not the 10 s it once was. MISHAPS_BUSY_TIMEOUT
+# sets it (docs/limits.md).
+DEFAULT_BUSY_TIMEOUT_S = 120
+ENV_BUSY_TIMEOUT = "MISHAPS_BUSY_TIMEOUT"
+# A write that fails on a serialisation failure or deadlock (PostgreSQL 40001, 40P01), or on an
+# SQLite lock reported at once rather than waited out, is run again, at most this many times.
+WRITE_ATTEMPTS = 5
 
 
 def busy_timeout_ms() -> int:
-    return BUSY_TIMEOUT_MS
+    """The wait for a busy database, in milliseconds, from $MISHAPS_BUSY_TIMEOUT (seconds)."""
+    import math
+    import os
+
+    raw = os.environ.get(ENV_BUSY_TIMEOUT)
+    if raw is None or not raw.strip():
+        return DEFAULT_BUSY_TIMEOUT_S * 1000
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0 or seconds > 86_400:
+        raise DatabaseError(
+            f"{ENV_BUSY_TIMEOUT} is {raw!r}; give the seconds a writer waits for a busy"
+            " database, such as 60"
+        )
+    return max(1, round(seconds * 1000))
+
+
+def retrying(write: Callable[[], T]) -> T:
+    """Run one write transaction, again when it failed only because of another writer."""
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return write()
+        except Retryable:
+            if attempt == WRITE_ATTEMPTS:
+                raise
+            time.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+class Retryable(DatabaseError):
+    """A write failed only because another transaction got in its way; running it again may
+    succeed."""
 
 
 # The PostgreSQL writer lock is the advisory lock (WRITE_LOCK_KEY, oid of the schema): one per
@@ -78,6 +121,7 @@ def make_engine(url: str, *, create: bool = False, readonly: bool = False) -> En
             event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    busy_timeout_ms()  # a bad setting is refused at once, by every command
     try:
         engine = create_engine(url, pool_pre_ping=True, isolation_level="REPEATABLE READ")
     except ModuleNotFoundError as exc:  # psycopg not installed
@@ -125,7 +169,7 @@ def _postgres_begin(conn: Any) -> None:
     # The lock is taken before anything is read, so that the write sees every write committed
     # before it: with READ COMMITTED each statement reads the newest committed data.
     if conn.get_execution_options().get("mishaps_write", False):
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {busy_timeout_ms()}")
         conn.exec_driver_sql(WRITE_LOCK_SQL)
 
 
@@ -261,10 +305,14 @@ def write_session(engine: Engine) -> Iterator[Session]:
             yield session
         except DBAPIError as exc:  # e.g. a role without the right to write
             reason = str(exc.orig)
+            code = getattr(exc.orig, "sqlstate", None)
+            if code in ("40001", "40P01"):  # serialisation failure, deadlock: run it again
+                raise Retryable(f"the write was interrupted by another: {_reason(exc)}") from exc
             if "locked" in reason or "busy" in reason or "lock timeout" in reason:
                 raise DatabaseError(
                     f"the database is busy (another process held it for over"
-                    f" {BUSY_TIMEOUT_MS / 1000:g} s); nothing was written, try again"
+                    f" {busy_timeout_ms() / 1000:g} s); nothing was written, try again"
+                    f" ({ENV_BUSY_TIMEOUT} sets the wait)"
                 ) from exc
             raise DatabaseError(
                 f"the database refused the write: {_reason(exc)}; nothing was written"

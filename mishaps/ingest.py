@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from mishaps import store
-from mishaps.db import write_session
+from mishaps.db import retrying, write_session
 from mishaps.errors import Conflict, InvalidInput, NotFound, Problem
 from mishaps.files import Record, read_records
 from mishaps.schema import Case, uncited, validate_case
@@ -138,7 +138,23 @@ def import_cases(
     dry_run: bool = False,
     command: str = "import",
 ) -> ImportResult:
-    """Write validated cases in one transaction (or, with dry_run, only say what would happen)."""
+    """Write validated cases in one transaction (or, with dry_run, only say what would happen);
+    run again if another writer's transaction interrupted it (db.retrying)."""
+    return retrying(
+        lambda: _import_once(
+            engine, items, on_conflict=on_conflict, dry_run=dry_run, command=command
+        )
+    )
+
+
+def _import_once(
+    engine: Engine,
+    items: Sequence[Loaded],
+    *,
+    on_conflict: OnConflict,
+    dry_run: bool,
+    command: str,
+) -> ImportResult:
     result = ImportResult(dry_run=dry_run)
     with write_session(engine) as session:
         existing = store.pks_by_id(session, [i.case.id for i in items])
