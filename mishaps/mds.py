@@ -48,7 +48,10 @@ def parse(designation: str) -> Mds | None:
 
 def matches(query: str, type_: str) -> bool:
     """Whether ``--aircraft query`` matches an aircraft of type ``type_``: the rule the SQL in
-    ``queries._aircraft_condition`` applies, in Python (for exposure rows, which are not rows)."""
+    ``queries._aircraft_condition`` applies, in Python (for exposure rows, which are not rows):
+    by MDS or leading words, or through a family alias."""
+    if family(type_) in family_names(query):
+        return True
     wanted = parse(query)
     if wanted is None:
         norm, have = normalize_type(query), normalize_type(type_)
