@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -213,3 +214,16 @@ def delete_cases(engine: Engine, ids: Sequence[str], *, command: str = "delete")
         store.delete_by_pk(session, [found[i] for i in ids])
         store.record_revisions(session, [(i, "delete", None) for i in ids], command=command)
     return list(ids)
+
+
+def duplicate_suspects(engine: Engine | None, items: Sequence[Loaded]) -> list[Any]:
+    """Suspected duplicates (mishaps.duplicates) among ``items`` and, given a database, between
+    them and its cases."""
+    from mishaps.db import session_scope
+    from mishaps.duplicates import entry, stored_entries, suspects
+
+    new = [entry(i.case) for i in items]
+    if engine is None:
+        return suspects(new)
+    with session_scope(engine) as session:
+        return suspects(new, stored_entries(session))

@@ -1,7 +1,7 @@
 """Commands over cases: init, import, validate, export, list, show, stats."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,7 +20,7 @@ from mishaps.cli.common import (
 )
 from mishaps.filters import Filters
 from mishaps.text import plural
-from mishaps.vocab import OnConflict
+from mishaps.vocab import OnConflict, OnDuplicate
 
 FilesArg = Annotated[
     list[Path],
@@ -39,7 +39,7 @@ OutputOpt = Annotated[
 
 
 def register(app: typer.Typer) -> None:
-    for func in (init, import_, validate, export, list_, show, stats):
+    for func in (init, import_, validate, export, list_, show, stats, duplicates):
         name = func.__name__.rstrip("_")
         app.command(name)(func)
 
@@ -81,6 +81,13 @@ def import_(
             "--dry-run", help="Report what would be added, replaced or skipped; write nothing."
         ),
     ] = False,
+    on_duplicate: Annotated[
+        OnDuplicate,
+        typer.Option(
+            help="When a case shares its day and an aircraft family with another case (maybe"
+            " one event under two ids): warn and import it, skip it, or refuse the import."
+        ),
+    ] = OnDuplicate.warn,
 ) -> None:
     """Import cases from files, all or nothing: one bad record and nothing is written.
 
@@ -97,7 +104,9 @@ def import_(
     engine = open_db(ctx, seed=False)
     if not has_schema(engine):
         create_schema(engine)
+    loaded, skipped = _check_duplicates(engine, loaded, on_duplicate)
     result = import_cases(engine, loaded, on_conflict=on_conflict, dry_run=dry_run)
+    result.skipped += skipped
     verb = "Would import" if dry_run else "Imported"
     typer.echo(
         f"{verb} {plural(len(loaded), 'case')} from {plural(len(files), 'file')}:"
@@ -112,6 +121,26 @@ def import_(
         ):
             for mid in ids:
                 typer.echo(f"  {label} {mid}")
+
+
+def _check_duplicates(
+    engine: Any, loaded: list[Any], on_duplicate: OnDuplicate
+) -> tuple[list[Any], list[str]]:
+    """Warn about, skip or refuse cases that may be stored events under another id."""
+    from mishaps.errors import Conflict
+    from mishaps.ingest import duplicate_suspects
+
+    found = duplicate_suspects(engine, loaded)
+    if found and on_duplicate is OnDuplicate.refuse:
+        for suspect in found[:-1]:
+            err(f"Warning: {suspect}")
+        raise Conflict(f"{found[-1]}; nothing imported (--on-duplicate warn or skip to go on)")
+    for suspect in found:
+        err(f"Warning: {suspect}" + ("; skipped" if on_duplicate is OnDuplicate.skip else ""))
+    if on_duplicate is not OnDuplicate.skip:
+        return loaded, []
+    doubtful = {s.first for s in found}
+    return [i for i in loaded if i.case.id not in doubtful], sorted(doubtful)
 
 
 @handle_errors
@@ -132,11 +161,13 @@ def validate(
 
     Example: mishaps validate --strict seed_data/*.yaml
     """
-    from mishaps.ingest import class_warnings, load_files, service_warnings
+    from mishaps.ingest import class_warnings, duplicate_suspects, load_files, service_warnings
 
     loaded = load_files(files, strict=strict)
     for warning in class_warnings(loaded) + service_warnings(loaded):
         err(f"Warning: {warning}")
+    for suspect in duplicate_suspects(None, loaded):
+        err(f"Warning: {suspect}")
     typer.echo(f"OK: {plural(len(loaded), 'case')} in {plural(len(files), 'file')} are valid.")
 
 
@@ -333,3 +364,36 @@ def stats(
         typer.echo(table([*rows, result.total.as_dict()], columns), nl=False)
         if result.note:
             err(f"Note: {result.note}.")
+
+
+@handle_errors
+def duplicates(
+    ctx: typer.Context,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table for people; json or csv for pipes.")
+    ] = ListFormat.table,
+) -> None:
+    """List pairs of cases that may be one event under two ids: same day, same aircraft family.
+
+    Example: mishaps duplicates --format json
+    """
+    from mishaps.db import session_scope
+    from mishaps.duplicates import in_database
+    from mishaps.output import table, to_csv, to_json
+
+    with session_scope(open_db(ctx, readonly=True)) as session:
+        found = in_database(session)
+    rows = [
+        {"first": s.first, "second": s.second, "family": s.family, "day": s.day.isoformat()}
+        for s in found
+    ]
+    columns = [("day", "day"), ("family", "family"), ("first", "case"), ("second", "may be")]
+    if format is ListFormat.json:
+        typer.echo(to_json(rows), nl=False)
+    elif format is ListFormat.csv:
+        typer.echo(to_csv(rows, [k for k, _ in columns]), nl=False)
+    elif rows:
+        typer.echo(table(rows, columns), nl=False)
+        err(plural(len(rows), "suspected pair"))
+    else:
+        err("No suspected duplicates.")
