@@ -202,3 +202,24 @@ def test_list_and_stats_csv_neutralise_formulas_too(runner, fresh_db, tmp_path) 
         csv.DictReader(io.StringIO(runner("stats", "--by", "service", "-f", "csv").stdout))
     )
     assert stats[0]["key"] == "'@x"
+
+
+def test_the_csv_field_table_reads_back_what_it_writes() -> None:
+    """Every column the table maps to a field comes back from a written row unchanged."""
+    from mishaps.csvfile import CSV_FIELDS, case_cells, row_to_case
+    from mishaps.ingest import load_files
+    from mishaps.schema import validate_case
+    from tests.conftest import SEED_FILES
+
+    mapped = [f for f in CSV_FIELDS if f.path]
+    assert {"notes", "refueling_mechanism", "approximate"} <= {f.column for f in mapped}
+    for loaded in load_files(SEED_FILES):
+        cells = {k: str(v) for k, v in case_cells(loaded.case).items() if v not in (None, "")}
+        data, issues = row_to_case(cells)
+        back, problems = validate_case(data)
+        assert not issues and not problems and back is not None, loaded.case.id
+        for f in mapped:
+            want, got = loaded.case, back
+            for part in f.path.split("."):
+                want, got = getattr(want, part), getattr(got, part)
+            assert got == want, (loaded.case.id, f.column)
