@@ -43,3 +43,16 @@ def parse(designation: str) -> Mds | None:
     if len(mission) >= 2 and mission[0] in _STATUS and "/" not in mission[:2]:
         prefix, mission = mission[0], mission[1:]
     return Mds(prefix=prefix, mission=mission, design=m["design"], series=m["series"] or None)
+
+
+def family(designation: str) -> str:
+    """The aircraft family a type belongs to, for grouping in counts and charts.
+
+    An MDS designation's family is its mission and design without status prefix or series
+    (``KC-135R`` and ``NKC-135A`` are ``KC-135``; ``F/A-18F`` is ``F/A-18``); a type that is not
+    an MDS (``A330 MRTT``) is its own family, white space normalised.
+    """
+    mds = parse(designation) if designation.isupper() else None  # Tu-154 is not an MDS
+    if mds is None:
+        return " ".join(designation.split())
+    return f"{mds.mission}-{mds.design}"
