@@ -167,8 +167,11 @@ def sentence(text: str) -> str:
 
 
 _ABBREVIATIONS = frozenset(
-    "capt gen lt col maj sgt tsgt ssgt msgt cdr cmdr adm brig no st mt approx vs e.g i.e etc "
-    "jan feb mar apr aug sep sept oct nov dec mr mrs dr u.s u.k".split()
+    {
+        *("capt", "gen", "lt", "col", "maj", "sgt", "tsgt", "ssgt", "msgt", "cdr", "cmdr"),
+        *("adm", "brig", "no", "st", "mt", "approx", "vs", "e.g", "i.e", "etc", "mr", "dr"),
+        *("jan", "feb", "mar", "apr", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k"),
+    }
 )
 _SPLIT = re.compile(r"(?<=[.!?])[\"”']?\s+(?=[\"“(]?[A-Z0-9])")
 
