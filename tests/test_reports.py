@@ -52,27 +52,180 @@ def backend() -> str:
     return "sqlite"
 
 
+def forbidden_words() -> set[str]:
+    """What page 1 must never show: field names of the format, raw vocabulary codes."""
+    from enum import Enum
+
+    from mishaps import vocab
+    from mishaps.schema import FIELD_NAMES
+
+    fields = {name for names in FIELD_NAMES.values() for name in names if "_" in name}
+    codes = {
+        member.value
+        for kind in vars(vocab).values()
+        if isinstance(kind, type) and issubclass(kind, Enum) and kind is not vocab.OnConflict
+        for member in kind
+        if "-" in member.value
+    }
+    return fields | codes | {"cites", "refueling.mechanism"}
+
+
+def uri_links(path: Path) -> set[str]:
+    out = set()
+    for page in PdfReader(path).pages:
+        for annot in page.get("/Annots") or []:
+            action = annot.get_object().get("/A") or {}
+            if action.get("/URI"):
+                out.add(str(action["/URI"]))
+    return out
+
+
 @pytest.mark.parametrize("case", seed_cases(), ids=lambda c: c["id"])
-def test_brief_of_each_seed_case_has_title_date_aircraft_and_every_source(
-    report, seeded_db, case
-) -> None:
-    pages = pdf_text(report("brief", case["id"]))
-    assert 1 <= len(pages) <= 3, f"a brief is one to three pages, got {len(pages)}"
+def test_page_one_of_each_seed_case_is_the_whole_brief_in_words(report, seeded_db, case) -> None:
+    from mishaps.reports.labels import day
+
+    path = report("brief", case["id"])
+    pages = pdf_text(path)
+    first = pages[0]
+    flat = " ".join(first.split())
+    status = {
+        "press": "Press reports only",
+        "preliminary": "Official statements; no report released",
+        "final": "Investigation report released",
+    }[case["status"]]
+    assert status in flat
+    assert "Information as of" in flat
+    causes = [f for f in case.get("findings", []) if f["kind"] == "cause"]
+    if causes:
+        assert squash(causes[0]["text"][:60]) in squash(first)
+    else:
+        assert ("Not determined" if case["status"] == "final" else "Not yet public") in flat
+    assert "Where the facts come from" in flat, "page 1 runs over onto page 2"
+    assert squash(day(str(case["occurred_on"]))) in squash(first)
+    for aircraft in case["aircraft"]:
+        assert squash(aircraft["type"]) in squash(first)
+    shown = [w for w in forbidden_words() if w in first]
+    assert shown == [], f"page 1 shows field names or codes: {shown}"
+    assert "Annex: the full record" in pages[1]
     text = squash(" ".join(pages))
     assert squash(case["title"]) in text
-    assert squash(str(case["occurred_on"])) in text
-    for aircraft in case["aircraft"]:
-        assert squash(aircraft["type"]) in text
-    for source in case["sources"]:
-        assert squash(source["url"]) in text, source["url"]
+    assert {s["url"] for s in case["sources"]} <= uri_links(path)  # clickable references
 
 
-def test_brief_of_a_case_under_investigation_says_so_and_prints_unknowns(report, seeded_db) -> None:
-    first = pdf_text(report("brief", IRAQ_2026))[0]
-    assert "UNDER INVESTIGATION" in first
-    assert "unknown" in first  # refuelling phase, damage... never 0 or blank
-    final = pdf_text(report("brief", SHELL_77))[0]
-    assert "UNDER INVESTIGATION" not in final
+def test_page_one_alone_with_no_annex_and_a_tagged_pdf(report, seeded_db) -> None:
+    path = report("brief", SHELL_77, "--no-annex")
+    reader = PdfReader(path)
+    assert len(reader.pages) == 1
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/Lang"] == "en"
+    assert reader.metadata.title.startswith("Mishap brief: ")
+    assert "Where the facts come from" in pdf_text(path)[0]
+
+
+def test_a_final_case_without_the_board_report_says_the_brief_rests_on_summaries(
+    report, seeded_db
+) -> None:
+    case = next(c for c in seed_cases() if c["id"] == SHELL_77)
+    assert all(s["kind"] != "aib-report" for s in case["sources"])
+    first = " ".join(pdf_text(report("brief", SHELL_77))[0].split())
+    assert "rests on official and press summaries of the report" in first
+
+
+def test_status_line_follows_the_sources_not_just_the_status() -> None:
+    from mishaps.reports.context import information_as_of, status_words
+    from mishaps.schema import Case
+
+    board = {
+        "title": "AIB report",
+        "url": "https://example.org/aib",
+        "kind": "aib-report",
+        "published_on": "2025-08-25",
+    }
+    press = {
+        "title": "Story",
+        "url": "https://example.org/p",
+        "kind": "press",
+        "published_on": "2025-09",
+    }
+    final = Case.model_validate(yaml_case(sources=[press, board]))
+    assert status_words(final) == ("Investigation report released 25 Aug 2025", None)
+    assert information_as_of(final) == "Sep 2025"
+    only_press = Case.model_validate(yaml_case(sources=[press]))
+    line, rests = status_words(only_press)
+    assert line == "Investigation report released" and "rests on press reports" in (rests or "")
+    for status, words in (
+        ("preliminary", "Official statements; no report released"),
+        ("press", "Press reports only"),
+    ):
+        case = Case.model_validate(yaml_case(status=status, sources=[press, board]))
+        assert status_words(case) == (words, None)
+
+
+def test_every_vocabulary_value_has_a_label() -> None:
+    from enum import Enum
+
+    from mishaps import vocab
+    from mishaps.reports.labels import LABELS
+
+    tables = {
+        vocab.Status: "status",
+        vocab.Method: "refueling_method",
+        vocab.Phase: "refueling_phase",
+        vocab.Role: "role",
+        vocab.Damage: "damage",
+        vocab.FindingKind: "finding_kind",
+        vocab.SourceKind: "source_kind",
+    }
+    enums = {k for k in vars(vocab).values() if isinstance(k, type) and issubclass(k, Enum)}
+    assert enums - set(tables) == {vocab.OnConflict, vocab.MishapClass}  # not shown as words
+    for kind, table in tables.items():
+        for member in kind:
+            assert LABELS[table][member.value] and LABELS[table][member.value] != member.value
+
+
+def test_notes_render_as_topics_and_titles_end_once() -> None:
+    from mishaps.reports.labels import fields_as_words, sentence, topics
+
+    assert topics("First topic.\nSecond: damage_usd.\n\nThird.") == [
+        "First topic.",
+        "Second: damage_usd.",
+        "Third.",
+    ]
+    assert fields_as_words("damage_usd is the loss; mishap_class is left out.") == (
+        "The damage figure is the loss; the mishap class is left out."
+    )
+    assert sentence("What Happened Aboard Shell 77?") == "What Happened Aboard Shell 77?"
+    assert sentence("Six factors") == "Six factors."
+
+
+def test_cui_with_distribution_a_is_refused(runner, seeded_db, tmp_path) -> None:
+    out = tmp_path / "x.pdf"
+    result = runner(
+        "report", "brief", SHELL_77, "--marking", "CUI", "--distribution", "A", "-o", out
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: --marking CUI contradicts --distribution A")
+    assert result.stderr.count("\n") == 1
+    missing = runner("report", "brief", SHELL_77, "--marking", "CUI", "-o", out)
+    assert missing.exit_code == 1
+    assert "--cui-controlled-by" in missing.stderr and "--cui-poc" in missing.stderr
+    assert not out.exists()
+
+
+def test_cui_marking_adds_the_designation_indicator(report, seeded_db, monkeypatch) -> None:
+    monkeypatch.setenv("MISHAPS_CUI_CONTROLLED_BY", "Department of the Air Force, HQ AMC/SE")
+    monkeypatch.setenv("MISHAPS_CUI_CATEGORY", "OPSEC")
+    monkeypatch.setenv("MISHAPS_CUI_POC", "Safety office, 555-0100")
+    path = report("brief", SHELL_77, "--marking", "CUI", "--cui-dissemination", "FEDCON")
+    first = " ".join(pdf_text(path)[0].split())
+    for line in (
+        "Controlled by: Department of the Air Force, HQ AMC/SE",
+        "CUI category: OPSEC",
+        "Limited dissemination control: FEDCON",
+        "POC: Safety office, 555-0100",
+    ):
+        assert line in first
+    assert "CUI category" not in " ".join(pdf_text(report("brief", SHELL_77, name="u.pdf")))
 
 
 def test_summary_of_kc46_holds_the_boom_mishaps_and_no_kc135(report, seeded_db) -> None:
@@ -85,7 +238,23 @@ def test_summary_of_kc46_holds_the_boom_mishaps_and_no_kc135(report, seeded_db) 
 
 
 def test_markings_on_every_page_and_page_x_of_y(report, seeded_db) -> None:
-    path = report("summary", "--marking", "CUI")
+    path = report(
+        "summary",
+        "--marking",
+        "CUI",
+        "--cui-controlled-by",
+        "HQ AMC/SE",
+        "--cui-category",
+        "OPSEC",
+        "--cui-poc",
+        "Safety office",
+        "--distribution",
+        "C",
+        "--distribution-reason",
+        "Administrative or Operational Use",
+        "--controlling-office",
+        "HQ AMC/SE",
+    )
     pages = pdf_text(path)
     assert len(pages) > 3
     for number, page in enumerate(pages, 1):

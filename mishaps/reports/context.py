@@ -23,6 +23,7 @@ from mishaps import classes
 from mishaps.config import data_dir
 from mishaps.errors import ReportError
 from mishaps.filters import Filters
+from mishaps.mds import family
 from mishaps.output import UNKNOWN, money, show_value
 from mishaps.reports import labels
 from mishaps.schema import Case, date_period
@@ -711,33 +712,61 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class DamageRow:
+    """One case's damage figure, as stated: figures differ in year and basis, so the summary
+    lists them and never adds them up."""
+
+    occurred_on: str
+    title: str
+    anchor: str
+    amount: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """Cases counted by tanker family (rows) and receiver family (columns)."""
+
+    rows: list[str]
+    columns: list[str]
+    counts: dict[tuple[str, str], int]
+
+    def count(self, row: str, column: str) -> int:
+        return self.counts.get((row, column), 0)
+
+
+@dataclass(frozen=True)
 class SummaryContext:
     meta: Meta
     query: list[tuple[str, str]]
     command: str
     date_range: str
     figures: list[Figure]
+    damage: list[DamageRow]
     charts: list[Chart]
+    matrix: Matrix
     cases: list[CaseView]
     sources: list[SourceRef]
     toc_cases: bool
+    years: str  # which years the counts use, in words
 
 
 def key_figures(cases: Sequence[Case]) -> list[Figure]:
-    """Totals with their unknowns said apart: an unknown is never added as 0."""
+    """Totals with their unknowns said apart: an unknown is never added as 0, and damage
+    figures (of different years and bases) are counted, never summed."""
 
-    def total(values: list[int | float | None], fmt: Any, what: str) -> tuple[str, str]:
+    def total(values: list[int | None], what: str) -> tuple[str, str]:
         known = [v for v in values if v is not None]
         unknown = len(values) - len(known)
-        text = fmt(sum(known)) if known else UNKNOWN
+        text = str(sum(known)) if known else UNKNOWN
         return text, (f"unknown for {plural(unknown, what)}" if unknown else "")
 
     all_aircraft = [a for c in cases for a in c.aircraft]
     destroyed = sum(1 for a in all_aircraft if a.damage is Damage.destroyed)
     damage_unknown = sum(1 for a in all_aircraft if a.damage in (None, Damage.unknown))
-    fat, fat_u = total([c.fatalities for c in cases], str, "mishap")
-    inj, inj_u = total([c.injuries for c in cases], str, "mishap")
-    usd, usd_u = total([c.damage_usd for c in cases], money, "mishap")
+    fat, fat_u = total([c.fatalities for c in cases], "mishap")
+    inj, inj_u = total([c.injuries for c in cases], "mishap")
+    costed = sum(1 for c in cases if c.damage_usd is not None)
     return [
         Figure("Mishaps", str(len(cases)), ""),
         Figure("Aircraft involved", str(len(all_aircraft)), ""),
@@ -746,14 +775,34 @@ def key_figures(cases: Sequence[Case]) -> list[Figure]:
         Figure(
             "Aircraft destroyed",
             str(destroyed),
-            f"damage unknown for {plural(damage_unknown, 'aircraft')}".replace(
-                "aircrafts", "aircraft"
-            )
-            if damage_unknown
+            f"damage unknown for {plural(damage_unknown, 'aircraft')}" if damage_unknown else "",
+        ),
+        Figure(
+            "Cases with a damage figure",
+            f"{costed} of {len(cases)}",
+            "figures differ in year and basis and are not added up: see the list below"
+            if costed
             else "",
         ),
-        Figure("Damage (sum of stated costs)", usd, usd_u),
     ]
+
+
+def damage_rows(cases: Sequence[Case]) -> list[DamageRow]:
+    out = []
+    for c in cases:
+        if c.damage_usd is None:
+            continue
+        basis = damage_basis(c, _Citer(c, None, links="annex"))
+        out.append(
+            DamageRow(
+                c.occurred_on,
+                c.title,
+                "case-" + c.id,
+                money(c.damage_usd),
+                f"{basis}, then-year dollars",
+            )
+        )
+    return out
 
 
 def _top(counter: Counter[str], limit: int, other: str) -> list[Bar]:
@@ -765,58 +814,117 @@ def _top(counter: Counter[str], limit: int, other: str) -> list[Bar]:
     return bars
 
 
-def charts(cases: Sequence[Case]) -> list[Chart]:
-    years = Counter(c.occurred_on[:4] for c in cases)
-    span = (int(max(years)) - int(min(years))) if years else 0
-    if span > 24:  # one bar a year would not fit a page: decades
-        decades = Counter(f"{int(y) // 10 * 10}s" for c in cases for y in [c.occurred_on[:4]])
-        by_time = Chart(
-            "chart-years",
-            "Mishaps by decade",
-            [Bar(k, decades[k]) for k in sorted(decades)],
-            kind="columns",
-        )
+def _by_time(cases: Sequence[Case], *, calendar_years: bool) -> Chart:
+    if calendar_years:
+        years: Counter[int] = Counter(int(c.occurred_on[:4]) for c in cases)
+        unplaced = 0
+        unit, prefix = "calendar year", ""
     else:
-        first, last = (int(min(years)), int(max(years))) if years else (0, -1)
-        by_time = Chart(
+        fys = [classes.fiscal_year(c.occurred_on) for c in cases]
+        years = Counter(fy for fy in fys if fy is not None)
+        unplaced = sum(1 for fy in fys if fy is None)
+        unit, prefix = "fiscal year", "FY"
+    note = (
+        f"{plural(unplaced, 'case')} dated only by a period that spans two fiscal years not shown."
+        if unplaced
+        else ""
+    )
+    if not years:
+        return Chart("chart-years", f"Mishaps by {unit}", [], note, kind="columns")
+    first, last = min(years), max(years)
+    if last - first > 24:  # one column a year would not fit a page: decades
+        decades = Counter(f"{prefix}{y // 10 * 10}s" for y in years.elements())
+        return Chart(
             "chart-years",
-            "Mishaps by year",
-            [Bar(str(y), years.get(str(y), 0)) for y in range(first, last + 1)],
+            f"Mishaps by decade ({unit}s)",
+            [Bar(k, decades[k]) for k in sorted(decades)],
+            note,
             kind="columns",
         )
+    return Chart(
+        "chart-years",
+        f"Mishaps by {unit}",
+        [Bar(f"{prefix}{y}", years.get(y, 0)) for y in range(first, last + 1)],
+        note,
+        kind="columns",
+    )
+
+
+def charts(cases: Sequence[Case], *, calendar_years: bool = False) -> list[Chart]:
     types: Counter[str] = Counter()
     for c in cases:
-        for key in dict.fromkeys(f"{a.type} ({a.role.value})" for a in c.aircraft):
+        for key in dict.fromkeys(
+            f"{family(a.type)} ({labels.lower_first(labels.label('role', a.role))})"
+            for a in c.aircraft
+        ):
             types[key] += 1
-    categories: Counter[str] = Counter()
+    mechanisms: Counter[str] = Counter()
     for c in cases:
-        for code in c.occurrence_categories:
-            categories[f"{code} {cictt_name(code) or ''}".strip()] += 1
-        if not c.occurrence_categories:
-            categories["none recorded"] += 1
-    phases = Counter(c.refueling.phase.value for c in cases)
+        for code in dict.fromkeys(getattr(c.refueling, "mechanism", None) or []):
+            mechanisms[labels.label("refueling_mechanism", code)] += 1
+    if mechanisms:
+        without = sum(1 for c in cases if not getattr(c.refueling, "mechanism", None))
+        third = Chart(
+            "chart-mechanisms",
+            "Mishaps by refuelling mechanism",
+            _top(mechanisms, 12, "other mechanisms"),
+            "What went wrong in the refuelling system; a mishap may have several."
+            + (f" Mechanism not recorded for {plural(without, 'case')}." if without else ""),
+        )
+    else:
+        categories: Counter[str] = Counter()
+        for c in cases:
+            for code in c.occurrence_categories:
+                categories[f"{code} {cictt_name(code) or ''}".strip()] += 1
+            if not c.occurrence_categories:
+                categories["none recorded"] += 1
+        third = Chart(
+            "chart-categories",
+            "Mishaps by occurrence category (CICTT)",
+            _top(categories, 12, "other categories"),
+            "A mishap may carry several categories; the editors of this database assign them.",
+        )
+    phases = Counter(labels.label("refueling_phase", c.refueling.phase) for c in cases)
     return [
-        by_time,
+        _by_time(cases, calendar_years=calendar_years),
         Chart(
             "chart-aircraft",
-            "Mishaps by aircraft type and role",
-            _top(types, 14, "other types"),
-            "A mishap counts once under each type and role it involved.",
+            "Mishaps by aircraft family and role",
+            _top(types, 14, "other families"),
+            "Series count with their family (KC-135R as KC-135, F/A-18F as F/A-18); a mishap"
+            " counts once under each family and role it involved.",
         ),
-        Chart(
-            "chart-categories",
-            "Mishaps by CICTT occurrence category",
-            _top(categories, 12, "other categories"),
-            "A mishap may carry several categories.",
-        ),
+        third,
         Chart("chart-phases", "Mishaps by refuelling phase", _top(phases, 10, "other phases")),
     ]
 
 
-def command_line(filters: Filters) -> str:
+def tanker_receiver_matrix(cases: Sequence[Case]) -> Matrix:
+    counts: Counter[tuple[str, str]] = Counter()
+    for c in cases:
+        tankers = list(dict.fromkeys(family(a.type) for a in c.aircraft if a.role is Role.tanker))
+        receivers = list(
+            dict.fromkeys(family(a.type) for a in c.aircraft if a.role is Role.receiver)
+        )
+        for t in tankers or ["no tanker"]:
+            for r in receivers or ["no receiver"]:
+                counts[(t, r)] += 1
+
+    def order(names: Iterable[str], last: str) -> list[str]:
+        return sorted(set(names), key=lambda n: (n == last, n))
+
+    return Matrix(
+        order((t for t, _ in counts), "no tanker"),
+        order((r for _, r in counts), "no receiver"),
+        dict(counts),
+    )
+
+
+def command_line(filters: Filters, *, calendar_years: bool = False) -> str:
     import shlex
 
-    return shlex.join(["mishaps", "report", "summary", *filters.as_options()])
+    extra = ["--calendar-years"] if calendar_years else []
+    return shlex.join(["mishaps", "report", "summary", *filters.as_options(), *extra])
 
 
 def build_summary(
@@ -855,11 +963,16 @@ def build_summary(
             keywords=["aerial refuelling", "mishap", "summary"],
         ),
         query=query,
-        command=command_line(filters),
+        command=command_line(filters, calendar_years=calendar_years),
         date_range=dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}",
         figures=key_figures(cases),
-        charts=charts(cases),
+        damage=damage_rows(cases),
+        charts=charts(cases, calendar_years=calendar_years),
+        matrix=tanker_receiver_matrix(cases),
         cases=[case_view(c, source_numbers=numbers) for c in cases],
         sources=annex,
         toc_cases=len(cases) <= 40,
+        years="calendar years"
+        if calendar_years
+        else "US federal fiscal years (FY2023 = 1 Oct 2022 to 30 Sep 2023)",
     )

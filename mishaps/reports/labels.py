@@ -31,7 +31,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "refueling_phase": {
         Phase.rendezvous.value: "During the rendezvous",
-        Phase.pre_contact.value: "In the pre-contact position",
+        Phase.pre_contact.value: "In the precontact position",
         Phase.contact.value: "In contact",
         Phase.disconnect.value: "At disconnect",
         Phase.breakaway.value: "During a breakaway",

@@ -7,7 +7,7 @@ family (``mishaps.mds.family``), most recent first.
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from sqlmodel import Session
 
 from mishaps.filters import Filters
 from mishaps.mds import family
