@@ -176,7 +176,11 @@ def test_every_vocabulary_value_has_a_label() -> None:
         vocab.FindingKind: "finding_kind",
         vocab.SourceKind: "source_kind",
     }
-    enums = {k for k in vars(vocab).values() if isinstance(k, type) and issubclass(k, Enum)}
+    enums = {
+        k
+        for k in vars(vocab).values()
+        if isinstance(k, type) and issubclass(k, Enum) and k is not Enum
+    }
     assert enums - set(tables) == {vocab.OnConflict, vocab.MishapClass}  # not shown as words
     for kind, table in tables.items():
         for member in kind:
@@ -318,7 +322,7 @@ def test_summary_has_bookmarks_contents_and_key_figures(report, seeded_db) -> No
     assert {
         "1. Key figures",
         "2. Charts",
-        "3. Table of cases",
+        "3. The cases compared",
         "4. The cases",
         "Annex: sources",
     } <= set(titles)
@@ -329,12 +333,41 @@ def test_summary_has_bookmarks_contents_and_key_figures(report, seeded_db) -> No
     known = sum(f for f in fatalities if f is not None)
     assert re.search(rf"Fatalities\s+{known}\s+unknown for {unknown} mishap", text)
     for figure in (
-        "Figure 1. Mishaps by year",
-        "Figure 2. Mishaps by aircraft type and role",
-        "Figure 3. Mishaps by CICTT occurrence category",
+        "Figure 1. Mishaps by fiscal year",
+        "Figure 2. Mishaps by aircraft family and role",
         "Figure 4. Mishaps by refuelling phase",
     ):
         assert figure in text
+    assert "Classification" not in text and "Occurrence categories" in text
+    assert "The figures count the cases in this database, not all" in text
+
+
+def test_summary_groups_families_keeps_designators_whole_and_never_sums_money(
+    report, seeded_db
+) -> None:
+    from mishaps.mds import family
+    from mishaps.output import money
+
+    path = report("summary")
+    raw = "\n".join(pdf_text(path))
+    text = " ".join(raw.split())
+    kc135 = sum(
+        1
+        for c in seed_cases()
+        if any(a["role"] == "tanker" and family(a["type"]) == "KC-135" for a in c["aircraft"])
+    )
+    assert any(a["type"] == "KC-135R" for c in seed_cases() for a in c["aircraft"])
+    assert f"KC-135 (tanker): {kc135};" in text  # the chart's data in words
+    assert "KC-135R (tanker)" not in text
+    split = re.search(r"[A-Z]/\s*\n\s*[A-Z]|\b[A-Z]{1,5}(?:/[A-Z]{1,2})?-\s*\n\s*\d", raw)
+    assert split is None, f"a designator breaks across lines: {split and split.group(0)!r}"
+    figures = [c["damage_usd"] for c in seed_cases() if c.get("damage_usd") is not None]
+    assert len(figures) > 1
+    assert money(sum(figures)) not in text
+    assert all(money(f) in text for f in figures)
+    assert f"Cases with a damage figure {len(figures)} of {len(seed_cases())}" in text
+    fiscal = report("summary", "--calendar-years", name="cal.pdf")
+    assert "Figure 1. Mishaps by calendar year" in " ".join(pdf_text(fiscal))
 
 
 def test_two_renders_with_source_date_epoch_are_byte_identical(
@@ -479,7 +512,7 @@ def test_context_and_html_need_no_weasyprint(seeded_db) -> None:
     ctx = build_summary(
         cases,
         filters=Filters(),
-        marking=Marking("CUI"),
+        marking=Marking("UNCLASSIFIED"),
         generated_at=datetime(2026, 1, 1, tzinfo=UTC),
         version="test",
     )
@@ -514,7 +547,7 @@ def test_reports_show_derived_classes_fiscal_years_and_named_codes(seeded_db) ->
     ctx = build_summary(
         cases,
         filters=Filters(fiscal_year=2013),
-        marking=Marking("CUI"),
+        marking=Marking("UNCLASSIFIED"),
         generated_at=when,
         version="test",
     )
@@ -533,9 +566,10 @@ def test_reports_show_derived_classes_fiscal_years_and_named_codes(seeded_db) ->
     brief = " ".join(
         render_html(
             "brief.html",
-            build_brief(coded, marking=Marking("CUI"), generated_at=when, version="test"),
+            build_brief(coded, marking=Marking(), generated_at=when, version="test"),
         ).split()
     )
-    assert "2013-05-03 (FY2013) · USAF · class A (derived)" in brief
+    assert "Mishap class</th><td>A (derived)" in brief
+    assert "Derived: no source states the class" in brief
     assert "PC102</td><td>Fixation (Channelized Attention)" in brief
     assert f"LOC-I</td><td>{cictt_name('LOC-I')}" in brief

@@ -253,8 +253,11 @@ def status_words(case: Case) -> tuple[str, str | None]:
         return "Press reports only", None
     board = [s for s in case.sources if s.kind is SourceKind.aib_report]
     official = [s for s in case.sources if s.kind is SourceKind.official_release]
+    # The board report's own date; else the latest official release (the one announcing the
+    # findings; an earlier one is usually the first statement on the day).
     dated = sorted(s.published_on for s in (board or official) if s.published_on)
-    line = "Investigation report released" + (f" {labels.day(dated[0])}" if dated else "")
+    when = (dated[0] if board else dated[-1]) if dated else None
+    line = "Investigation report released" + (f" {labels.day(when)}" if when else "")
     if board:
         return line, None
     by = "official and press summaries" if official else "press reports"
