@@ -573,3 +573,28 @@ def test_reports_show_derived_classes_fiscal_years_and_named_codes(seeded_db) ->
     assert "Derived: no source states the class" in brief
     assert "PC102</td><td>Fixation (Channelized Attention)" in brief
     assert f"LOC-I</td><td>{cictt_name('LOC-I')}" in brief
+
+
+def test_page_one_lists_previous_mishaps_of_the_same_families_most_recent_first(
+    report, seeded_db
+) -> None:
+    from mishaps.mds import family
+
+    case_id = "2025-07-08-kc-46a-f-22-virginia"
+    cases = {c["id"]: c for c in seed_cases()}
+    own = {family(a["type"]) for a in cases[case_id]["aircraft"]}
+    earlier = sorted(
+        (
+            c
+            for c in cases.values()
+            if str(c["occurred_on"]) < str(cases[case_id]["occurred_on"])
+            and own & {family(a["type"]) for a in c["aircraft"]}
+        ),
+        key=lambda c: str(c["occurred_on"]),
+        reverse=True,
+    )
+    assert len(earlier) > 3
+    first = squash(pdf_text(report("brief", case_id))[0])
+    positions = [first.find(squash(c["title"])) for c in earlier[:3]]
+    assert -1 not in positions and positions == sorted(positions)
+    assert squash(earlier[3]["title"]) not in first
