@@ -247,9 +247,7 @@ def summary(
 
     marks = (marking, distribution, distribution_reason, controlling_office)
     cui = (cui_controlled_by, cui_category, cui_dissemination, cui_poc)
-    options = _options(
-        html, output, (*marks, *cui), pdf_variant, calendar_years=calendar_years
-    )
+    options = _options(html, output, (*marks, *cui), pdf_variant, calendar_years=calendar_years)
     with _Progress(progress) as bar:
         report = make.summary(open_db(ctx), filters, options, progress=bar.update)
     _write(report, html, output)
