@@ -175,6 +175,7 @@ def test_every_vocabulary_value_has_a_label() -> None:
         vocab.Damage: "damage",
         vocab.FindingKind: "finding_kind",
         vocab.SourceKind: "source_kind",
+        vocab.RecommendationStatus: "recommendation_status",
     }
     enums = {
         k
@@ -185,6 +186,10 @@ def test_every_vocabulary_value_has_a_label() -> None:
     for kind, table in tables.items():
         for member in kind:
             assert LABELS[table][member.value] and LABELS[table][member.value] != member.value
+    from mishaps.taxonomy import mechanisms
+
+    for m in mechanisms():
+        assert LABELS["refueling_mechanism"][m.code] == m.name != m.code
 
 
 def test_notes_render_as_topics_and_titles_end_once() -> None:
@@ -598,3 +603,57 @@ def test_page_one_lists_previous_mishaps_of_the_same_families_most_recent_first(
     positions = [first.find(squash(c["title"])) for c in earlier[:3]]
     assert -1 not in positions and positions == sorted(positions)
     assert squash(earlier[3]["title"]) not in first
+
+
+def _cited_case() -> dict:
+    return yaml_case(
+        id="cited-case",
+        occurred_on="2024-08-21",
+        damage_usd=14381303,
+        fatalities=0,
+        refueling={"method": "boom", "phase": "contact", "mechanism": ["boom-binding"]},
+        aircraft=[
+            {"role": "tanker", "type": "KC-46A", "damage": "substantial"},
+            {"role": "receiver", "type": "F-15E", "crew": 2},
+        ],
+        findings=[{"kind": "cause", "text": "The boom bound in the receptacle.", "cites": [2]}],
+        sources=[
+            {"title": "Board report", "url": "https://example.org/aib", "kind": "aib-report"},
+            {"title": "A story?", "url": "https://example.org/press", "kind": "press"},
+        ],
+        cites={"occurred_on": [1], "damage_usd": [2], "refueling.mechanism": [1, 2]},
+    )
+
+
+def _links(path: Path, page: int) -> tuple[list[str], int]:
+    """The URI links of a page, and how many links go inside the document."""
+    uris, internal = [], 0
+    for annot in PdfReader(path).pages[page].get("/Annots") or []:
+        a = annot.get_object()
+        action = a.get("/A") or {}
+        if action.get("/URI"):
+            uris.append(str(action["/URI"]))
+        elif "/Dest" in a or action.get("/S") == "/GoTo":
+            internal += 1
+    return uris, internal
+
+
+def test_facts_and_findings_carry_linked_reference_numbers(runner, report, tmp_path) -> None:
+    f = tmp_path / "cited.json"
+    f.write_text(json.dumps(_cited_case()))
+    assert runner("init", "--empty").exit_code == 0
+    result = runner("import", f)
+    assert result.exit_code == 0, result.stderr
+    path = report("brief", "cited-case")
+    first = " ".join(pdf_text(path)[0].split())
+    assert "$14.4M, press estimate, then-year dollars" in first
+    assert "What went wrong: boom nozzle binding" in first
+    assert re.search(r"The boom bound in the receptacle\.\s*\[2\]", first)
+    assert "[1,2]" in squash(first)  # the mechanism, cited to both sources
+    uris, internal = _links(path, 0)
+    assert uris == [] and internal >= 4  # date, damage, mechanism (2), cause
+    assert "A story? Example" not in first and "A story?." not in " ".join(pdf_text(path))
+    alone = report("brief", "cited-case", "--no-annex", name="alone.pdf")
+    uris, internal = _links(alone, 0)
+    assert internal == 0
+    assert set(uris) == {"https://example.org/aib", "https://example.org/press"}

@@ -26,7 +26,7 @@ from mishaps.filters import Filters
 from mishaps.mds import family
 from mishaps.output import UNKNOWN, money, show_value
 from mishaps.reports import labels
-from mishaps.schema import Case, date_period
+from mishaps.schema import Case, FindingIn, date_period
 from mishaps.taxonomy import SAFE_LOADER, cictt_name, hfacs_title
 from mishaps.text import plural
 from mishaps.vocab import Damage, FindingKind, Method, Phase, Role, SourceKind, Status
@@ -202,8 +202,8 @@ class CaseView:
 
 
 def case_cites(case: Case) -> dict[str, list[int]]:
-    """The case's field -> source numbers table (PLAN.md ``cites``); empty before it exists."""
-    return dict(getattr(case, "cites", None) or {})
+    """The case's field -> source numbers table (PLAN.md ``cites``)."""
+    return dict(case.cites)
 
 
 class _Citer:
@@ -233,8 +233,8 @@ class _Citer:
         }
         return self(n for path, nums in self.table.items() if path in wanted for n in nums)
 
-    def finding(self, finding: Any) -> Cites:
-        return self(getattr(finding, "cites", None) or [])
+    def finding(self, finding: FindingIn) -> Cites:
+        return self(finding.cites)
 
 
 STATUS_SHORT = {
@@ -288,15 +288,13 @@ def tanker_receiver(case: Case) -> str:
 
 
 def _aircraft_words(case: Case) -> str:
-    parts = []
+    """Tanker → receiver, then what identifies each aircraft (call sign, serial)."""
+    ids = []
     for a in case.aircraft:
         extra = ", ".join(x for x in (a.callsign and f"call sign {a.callsign}", a.serial) if x)
-        parts.append(
-            f"{a.type} ({labels.lower_first(labels.label('role', a.role))}"
-            + (f", {extra}" if extra else "")
-            + ")"
-        )
-    return "; ".join(parts)
+        if extra:
+            ids.append(f"{a.type} {extra}")
+    return tanker_receiver(case) + (f" ({'; '.join(ids)})" if ids else "")
 
 
 def _people_aboard(case: Case) -> tuple[str, bool]:
@@ -355,7 +353,7 @@ def _damage(case: Case, citer: _Citer) -> tuple[str, bool]:
 def _refuelling(case: Case) -> tuple[str, bool]:
     r = case.refueling
     method, phase = r.method, r.phase
-    mechanism = list(getattr(r, "mechanism", None) or [])
+    mechanism = list(r.mechanism)
     if method is Method.unknown and phase is Phase.unknown and not mechanism:
         return "Method and phase unknown", True
     text = labels.label("refueling_method", method)
@@ -416,7 +414,7 @@ def case_view(
         ),
         Fact("Service", case.service + (f"; {case.operation}" if case.operation else "")),
         Fact(
-            "Aircraft",
+            "Tanker → receiver",
             _aircraft_words(case),
             cite.paths(aircraft=("type", "serial", "callsign", "unit")),
         ),
@@ -461,11 +459,18 @@ def case_view(
         for i, s in enumerate(case.sources, 1)
     ]
 
+    def kind_words(f: FindingIn) -> str:
+        words = labels.label("finding_kind", f.kind)
+        if f.status is not None:
+            status = labels.lower_first(labels.label("recommendation_status", f.status))
+            words += f" ({status}" + (
+                f", as of {labels.day(f.status_as_of)})" if f.status_as_of else ")"
+            )
+        return words
+
     def items(*kinds: FindingKind) -> list[Item]:
         return [
-            Item(f.text, cite.finding(f), labels.label("finding_kind", f.kind))
-            for f in case.findings
-            if f.kind in kinds
+            Item(f.text, cite.finding(f), kind_words(f)) for f in case.findings if f.kind in kinds
         ]
 
     causes = items(FindingKind.cause)
@@ -499,6 +504,16 @@ def case_view(
     )
 
 
+def position(loc: Any) -> str:
+    """Coordinates with what they are: the mishap's own, or a named place's."""
+    if loc.latitude is None or loc.longitude is None:
+        return "not recorded"
+    text = f"{loc.latitude:.2f}, {loc.longitude:.2f}"
+    if loc.approximate:
+        text += " (approximate: " + (loc.basis or "a named place's coordinates") + ")"
+    return text
+
+
 def annex_facts(view: CaseView) -> list[Fact]:
     """The full record's facts: page 1's, with the date parts and position spelled out."""
     case = view.case
@@ -508,9 +523,7 @@ def annex_facts(view: CaseView) -> list[Fact]:
         Fact("Country (ISO code)", show_value(loc.country), unknown=loc.country is None),
         Fact(
             "Position",
-            f"{loc.latitude:.2f}, {loc.longitude:.2f}"
-            if loc.latitude is not None and loc.longitude is not None
-            else "not recorded",
+            position(loc),
             unknown=loc.latitude is None,
         ),
         Fact("Information status", labels.label("status", case.status)),
@@ -863,10 +876,10 @@ def charts(cases: Sequence[Case], *, calendar_years: bool = False) -> list[Chart
             types[key] += 1
     mechanisms: Counter[str] = Counter()
     for c in cases:
-        for code in dict.fromkeys(getattr(c.refueling, "mechanism", None) or []):
+        for code in dict.fromkeys(c.refueling.mechanism):
             mechanisms[labels.label("refueling_mechanism", code)] += 1
     if mechanisms:
-        without = sum(1 for c in cases if not getattr(c.refueling, "mechanism", None))
+        without = sum(1 for c in cases if not c.refueling.mechanism)
         third = Chart(
             "chart-mechanisms",
             "Mishaps by refuelling mechanism",

@@ -10,13 +10,22 @@ import re
 from collections.abc import Iterable
 from enum import Enum
 
-from mishaps.vocab import Damage, FindingKind, Method, Phase, Role, SourceKind, Status
+from mishaps.vocab import (
+    Damage,
+    FindingKind,
+    Method,
+    Phase,
+    RecommendationStatus,
+    Role,
+    SourceKind,
+    Status,
+)
 
 UNKNOWN = "unknown"
 
 # One table, keyed by vocabulary name: every value of every closed vocabulary has a label here
-# (tests/test_reports.py walks the enums). "refueling_mechanism" and "recommendation_status" are
-# the format's newer lists (PLAN.md), kept here so reports never depend on their data files.
+# (tests/test_reports.py walks the enums); refuelling mechanisms take their names from
+# data/mechanisms.yaml.
 LABELS: dict[str, dict[str, str]] = {
     "status": {
         Status.press.value: "Press reports only",
@@ -38,17 +47,6 @@ LABELS: dict[str, dict[str, str]] = {
         Phase.post_refueling.value: "After refuelling",
         Phase.not_refueling.value: "Not refuelling at the time",
         Phase.unknown.value: "Phase unknown",
-    },
-    "refueling_mechanism": {
-        "boom-binding": "Boom nozzle binding",
-        "boom-strike": "Boom strike",
-        "boom-failure": "Boom failure",
-        "hose-drogue-failure": "Hose or drogue failure",
-        "basket-strike": "Basket strike",
-        "probe-failure": "Probe failure",
-        "collision": "Collision",
-        "fuel-leak-fire": "Fuel leak or fire",
-        "upset": "Upset (loss of control)",
     },
     "role": {
         Role.tanker.value: "Tanker",
@@ -75,12 +73,22 @@ LABELS: dict[str, dict[str, str]] = {
         SourceKind.other.value: "Other source",
     },
     "recommendation_status": {
-        "open": "Open",
-        "implemented": "Implemented",
-        "rejected": "Rejected",
-        "unknown": "Status unknown",
+        RecommendationStatus.open.value: "Open",
+        RecommendationStatus.implemented.value: "Implemented",
+        RecommendationStatus.rejected.value: "Rejected",
+        RecommendationStatus.unknown.value: "Status unknown",
     },
 }
+
+
+def _mechanism_names() -> dict[str, str]:
+    # The mechanism names live with their definitions in data/mechanisms.yaml: one place.
+    from mishaps.taxonomy import mechanisms
+
+    return {m.code: m.name for m in mechanisms()}
+
+
+LABELS["refueling_mechanism"] = _mechanism_names()
 
 # What a cited source makes of a damage figure.
 DAMAGE_BASIS = {
