@@ -657,3 +657,20 @@ def test_facts_and_findings_carry_linked_reference_numbers(runner, report, tmp_p
     uris, internal = _links(alone, 0)
     assert internal == 0
     assert set(uris) == {"https://example.org/aib", "https://example.org/press"}
+
+
+def test_mechanism_chart_replaces_the_category_chart_when_cases_carry_mechanisms() -> None:
+    from mishaps.reports.context import charts
+    from mishaps.schema import Case
+
+    plain = [Case.model_validate(_doc(c)) for c in seed_cases()]
+    plain = [
+        c.model_copy(update={"refueling": c.refueling.model_copy(update={"mechanism": []})})
+        for c in plain
+    ]
+    assert [c.id for c in charts(plain)][2] == "chart-categories"
+    coded = Case.model_validate(_cited_case())
+    chart = charts([*plain, coded])[2]
+    assert chart.id == "chart-mechanisms"
+    assert [(b.label, b.value) for b in chart.bars] == [("Boom nozzle binding", 1)]
+    assert f"Mechanism not recorded for {len(plain)} cases." in chart.note
