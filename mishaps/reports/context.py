@@ -297,8 +297,26 @@ def _aircraft_words(case: Case) -> str:
     return tanker_receiver(case) + (f" ({'; '.join(ids)})" if ids else "")
 
 
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+
+
+def aircraft_names(case: Case) -> list[str]:
+    """Each aircraft by type, told apart when a type repeats (the second KC-135)."""
+    counts = Counter(a.type for a in case.aircraft)
+    seen: Counter[str] = Counter()
+    out = []
+    for a in case.aircraft:
+        seen[a.type] += 1
+        n = seen[a.type]
+        if counts[a.type] > 1:
+            out.append(f"{_ORDINALS[n - 1] if n <= len(_ORDINALS) else f'#{n}'} {a.type}")
+        else:
+            out.append(a.type)
+    return out
+
+
 def _people_aboard(case: Case) -> tuple[str, bool]:
-    crews = [(a.type, a.crew) for a in case.aircraft]
+    crews = list(zip(aircraft_names(case), (a.crew for a in case.aircraft), strict=True))
     known = [(t, c) for t, c in crews if c is not None]
     if not known:
         return labels.UNKNOWN, True
@@ -338,8 +356,8 @@ def _damage(case: Case, citer: _Citer) -> tuple[str, bool]:
             f"{labels.short_money(case.damage_usd)}, {damage_basis(case, citer)}, then-year dollars"
         )
     hit = [
-        f"{a.type} {labels.lower_first(labels.label('damage', a.damage))}"
-        for a in case.aircraft
+        f"{name} {labels.lower_first(labels.label('damage', a.damage))}"
+        for name, a in zip(aircraft_names(case), case.aircraft, strict=True)
         if a.damage not in (None, Damage.unknown)
     ]
     parts.extend(hit)
