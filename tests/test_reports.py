@@ -120,6 +120,8 @@ def test_page_one_alone_with_no_annex_and_a_tagged_pdf(report, seeded_db) -> Non
     assert "/StructTreeRoot" in root and root["/Lang"] == "en"
     assert reader.metadata.title.startswith("Mishap brief: ")
     assert "Where the facts come from" in pdf_text(path)[0]
+    ua = PdfReader(report("brief", SHELL_77, "--pdf-variant", "pdf/ua-1", name="ua.pdf"))
+    assert "/StructTreeRoot" in ua.trailer["/Root"] and "pdfuaid" in ua.xmp_metadata.xml.toxml()
 
 
 def test_a_final_case_without_the_board_report_says_the_brief_rests_on_summaries(
@@ -371,6 +373,10 @@ def test_summary_groups_families_keeps_designators_whole_and_never_sums_money(
     assert money(sum(figures)) not in text
     assert all(money(f) in text for f in figures)
     assert f"Cases with a damage figure {len(figures)} of {len(seed_cases())}" in text
+    pages = [squash(p) for p in pdf_text(path)]
+    for case in seed_cases():  # each case heading on the page where its section starts
+        starts = [i for i, p in enumerate(pages) if squash(f"Case {case['id']} ·") in p]
+        assert len(starts) == 1 and squash(case["title"]) in pages[starts[0]], case["id"]
     fiscal = report("summary", "--calendar-years", name="cal.pdf")
     assert "Figure 1. Mishaps by calendar year" in " ".join(pdf_text(fiscal))
 
