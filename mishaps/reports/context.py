@@ -269,7 +269,7 @@ def status_words(case: Case) -> tuple[str, str | None]:
 def information_as_of(case: Case) -> str:
     dated = [s.published_on for s in case.sources if s.published_on]
     if not dated:
-        return "no source is dated"
+        return "an unknown date (no source is dated)"
     return labels.day(max(dated, key=lambda d: date_period(d)[1]))
 
 
