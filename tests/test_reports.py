@@ -271,6 +271,8 @@ def test_markings_on_every_page_and_page_x_of_y(report, seeded_db) -> None:
     )
     pages = pdf_text(path)
     assert len(pages) > 3
+    assert "Controlled by: HQ AMC/SE" in pages[0] and "CUI category: OPSEC" in pages[0]
+    assert "Limited dissemination control: Distribution Statement C" in pages[0]
     for number, page in enumerate(pages, 1):
         assert page.count("CUI") >= 2, f"page {number} lacks its top and bottom banner"
         assert f"Page {number} of {len(pages)}" in page
