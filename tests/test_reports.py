@@ -104,7 +104,19 @@ def test_page_one_of_each_seed_case_is_the_whole_brief_in_words(report, seeded_d
     assert squash(day(str(case["occurred_on"]))) in squash(first)
     for aircraft in case["aircraft"]:
         assert squash(aircraft["type"]) in squash(first)
-    shown = [w for w in forbidden_words() if w in first]
+    # A code that is also a word of the case's own prose ("in the pre-contact position") is
+    # the editors' English, not a code the report printed.
+    prose = " ".join(
+        str(x)
+        for x in (
+            case["title"],
+            case["summary"],
+            case.get("time"),
+            case["location"]["description"],
+            *(f["text"] for f in case.get("findings", [])),
+        )
+    )
+    shown = [w for w in forbidden_words() if w in first and w not in prose]
     assert shown == [], f"page 1 shows field names or codes: {shown}"
     assert "Annex: the full record" in pages[1]
     text = squash(" ".join(pages))

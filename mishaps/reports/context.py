@@ -12,7 +12,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -290,11 +290,11 @@ def tanker_receiver(case: Case) -> str:
 def _aircraft_words(case: Case) -> str:
     """Tanker → receiver, then what identifies each aircraft (call sign, serial)."""
     ids = []
-    for a in case.aircraft:
+    for name, a in zip(aircraft_names(case), case.aircraft, strict=True):
         extra = ", ".join(x for x in (a.callsign and f"call sign {a.callsign}", a.serial) if x)
         if extra:
-            ids.append(f"{a.type} {extra}")
-    return tanker_receiver(case) + (f" ({'; '.join(ids)})" if ids else "")
+            ids.append(extra if len(case.aircraft) == 1 else f"{name} {extra}")
+    return tanker_receiver(case) + (f"; {'; '.join(ids)}" if ids else "")
 
 
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
@@ -677,6 +677,13 @@ def sources_line(case: Case) -> str:
         first, last = labels.day(dated[0]), labels.day(dated[-1])
         span = f", published {first}" if first == last else f", published {first} to {last}"
     return f"{plural(len(case.sources), 'public source')} ({labels.join_words(parts)}{span})."
+
+
+def tighter(ctx: BriefContext) -> BriefContext:
+    """The same brief with a smaller page 1, for a case whose page 1 runs over."""
+    return replace(
+        ctx, tight=True, happened=labels.first_sentences(ctx.view.case.summary, words=80)
+    )
 
 
 def build_brief(

@@ -4,7 +4,7 @@ is wanted) lay out the PDF."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from mishaps.reports.context import (
     SummaryContext,
     build_brief,
     build_summary,
+    tighter,
 )
 from mishaps.reports.render import (
     ATTACHING_VARIANTS,
@@ -69,7 +70,7 @@ def brief(engine: Engine, mishap_id: str, options: Options) -> Report:
         # Page 1 is handed over alone: when it runs over, lay it out once more, tighter.
         if ends_on_page_one(document):
             return None
-        return render_html("brief.html", replace(ctx, tight=True))
+        return render_html("brief.html", tighter(ctx))
 
     return _render("brief.html", ctx, options, cases=[case], refit=refit)
 
