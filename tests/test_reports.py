@@ -705,3 +705,21 @@ def test_mechanism_chart_replaces_the_category_chart_when_cases_carry_mechanisms
     assert chart.id == "chart-mechanisms"
     assert [(b.label, b.value) for b in chart.bars] == [("Boom nozzle binding", 1)]
     assert f"Mechanism not recorded for {len(plain)} cases." in chart.note
+
+
+def test_tanker_receiver_matrix_counts_every_pair_and_keeps_no_receiver() -> None:
+    from mishaps.mds import family
+    from mishaps.reports.context import tanker_receiver_matrix
+    from mishaps.schema import Case
+
+    cases = [Case.model_validate(_doc(c)) for c in seed_cases()]
+    matrix = tanker_receiver_matrix(cases)
+    assert len(matrix.columns) <= 11 and matrix.columns[-1] == "no receiver"
+
+    def fams(c: Case, role: str) -> set[str]:
+        return {family(a.type) for a in c.aircraft if a.role.value == role}
+
+    pairs = sum(max(len(fams(c, "tanker")), 1) * max(len(fams(c, "receiver")), 1) for c in cases)
+    assert sum(matrix.counts.values()) == pairs
+    alone = sum(1 for c in cases if "KC-135" in fams(c, "tanker") and not fams(c, "receiver"))
+    assert alone > 0 and matrix.count("KC-135", "no receiver") == alone

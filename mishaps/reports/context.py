@@ -951,14 +951,28 @@ def tanker_receiver_matrix(cases: Sequence[Case]) -> Matrix:
             for r in receivers or ["no receiver"]:
                 counts[(t, r)] += 1
 
-    def order(names: Iterable[str], last: str) -> list[str]:
-        return sorted(set(names), key=lambda n: (n == last, n))
+    def ranked(index: int, none: str, limit: int, other: str) -> tuple[list[str], dict[str, str]]:
+        """The ``limit`` most frequent names, the rest pooled as ``other``, ``none`` (no tanker,
+        no receiver) always kept and last; and where each name is counted."""
+        totals: Counter[str] = Counter()
+        for pair, n in counts.items():
+            totals[pair[index]] += n
+        names = sorted((k for k in totals if k != none), key=lambda k: (-totals[k], k))
+        tail = [none] if none in totals else []
+        if len(names) <= limit:
+            keep, pooled = sorted(names), []
+        else:
+            keep, pooled = sorted(names[: limit - 1]), [other]
+        where = {k: (k if k in keep or k == none else other) for k in totals}
+        return [*keep, *pooled, *tail], where
 
-    return Matrix(
-        order((t for t, _ in counts), "no tanker"),
-        order((r for _, r in counts), "no receiver"),
-        dict(counts),
-    )
+    # A page holds about ten columns: the rest of the receivers (tankers) pool in "other".
+    rows, row_of = ranked(0, "no tanker", 16, "other tankers")
+    columns, column_of = ranked(1, "no receiver", 10, "other receivers")
+    pooled: Counter[tuple[str, str]] = Counter()
+    for (t, r), n in counts.items():
+        pooled[(row_of[t], column_of[r])] += n
+    return Matrix(rows, columns, dict(pooled))
 
 
 def command_line(filters: Filters, *, calendar_years: bool = False) -> str:
