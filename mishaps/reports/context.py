@@ -676,6 +676,8 @@ def sources_line(case: Case) -> str:
     if dated:
         first, last = labels.day(dated[0]), labels.day(dated[-1])
         span = f", published {first}" if first == last else f", published {first} to {last}"
+    if len(parts) == 1:  # one kind: "3 press reports", not "3 public sources (3 press reports)"
+        return f"{parts[0]}{span}."
     return f"{plural(len(case.sources), 'public source')} ({labels.join_words(parts)}{span})."
 
 
