@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import itertools
 import json
+import re
 from typing import Any
 
 import pytest
@@ -347,7 +347,7 @@ def test_refresh_derived_refills_the_columns_from_the_stored_facts(runner, engin
     from sqlalchemy import text
 
     from mishaps.db import session_scope
-    from mishaps.store import refresh_derived
+    from mishaps.derived import refresh_derived
 
     before = runner("list", "--format", "json").stdout
     with session_scope(engine) as session:

@@ -376,7 +376,7 @@ def _refuelling(case: Case) -> tuple[str, bool]:
         return "Method and phase unknown", True
     text = labels.label("refueling_method", method)
     if phase is Phase.not_refueling and method is Method.none:
-        text = "No refuelling under way"
+        text = "No air refueling under way"
     else:
         text += "; " + labels.lower_first(labels.label("refueling_phase", phase))
     if mechanism:
@@ -437,7 +437,7 @@ def case_view(
             cite.paths(aircraft=("type", "serial", "callsign", "unit")),
         ),
         Fact(
-            "Refuelling",
+            "Air refueling",
             refuelling,
             cite.paths("refueling.method", "refueling.phase", "refueling.mechanism"),
             refuelling_unknown,
@@ -703,12 +703,12 @@ def build_brief(
     return BriefContext(
         meta=_meta(
             f"Mishap brief: {case.title}",
-            f"Aerial-refuelling mishap brief, {case.occurred_on}, {', '.join(types)}",
+            f"Air refueling mishap brief, {case.occurred_on}, {', '.join(types)}",
             [case],
             marking=marking,
             generated_at=generated_at,
             version=version,
-            keywords=["aerial refuelling", "mishap", *types],
+            keywords=["air refueling", "mishap", *types],
         ),
         view=view,
         happened=labels.first_sentences(case.summary, words=85),
@@ -909,9 +909,9 @@ def charts(cases: Sequence[Case], *, calendar_years: bool = False) -> list[Chart
         without = sum(1 for c in cases if not c.refueling.mechanism)
         third = Chart(
             "chart-mechanisms",
-            "Mishaps by refuelling mechanism",
+            "Mishaps by air refueling mechanism",
             _top(mechanisms, 12, "other mechanisms"),
-            "What went wrong in the refuelling system; a mishap may have several."
+            "What went wrong in the air refueling system; a mishap may have several."
             + (f" Mechanism not recorded for {plural(without, 'case')}." if without else ""),
         )
     else:
@@ -938,7 +938,7 @@ def charts(cases: Sequence[Case], *, calendar_years: bool = False) -> list[Chart
             " counts once under each family and role it involved.",
         ),
         third,
-        Chart("chart-phases", "Mishaps by refuelling phase", _top(phases, 10, "other phases")),
+        Chart("chart-phases", "Mishaps by air refueling phase", _top(phases, 10, "other phases")),
     ]
 
 
@@ -1010,14 +1010,14 @@ def build_summary(
     query = filters.describe() or [("Filters", "none: every case in the database")]
     return SummaryContext(
         meta=_meta(
-            f"Aerial-refuelling mishaps: summary of {plural(len(cases), 'case')}",
-            "Summary of aerial-refuelling mishaps: "
+            f"Air refueling mishaps: summary of {plural(len(cases), 'case')}",
+            "Summary of air refueling mishaps: "
             + ("; ".join(f"{k} {v}" for k, v in filters.describe()) or "all cases"),
             cases,
             marking=marking,
             generated_at=generated_at,
             version=version,
-            keywords=["aerial refuelling", "mishap", "summary"],
+            keywords=["air refueling", "mishap", "summary"],
         ),
         query=query,
         command=command_line(filters, calendar_years=calendar_years),

@@ -35,8 +35,8 @@ LABELS: dict[str, dict[str, str]] = {
     "refueling_method": {
         Method.boom.value: "Flying boom",
         Method.probe_and_drogue.value: "Probe and drogue",
-        Method.none.value: "No refuelling under way",
-        Method.unknown.value: "Refuelling method unknown",
+        Method.none.value: "No air refueling under way",
+        Method.unknown.value: "Air refueling method unknown",
     },
     "refueling_phase": {
         Phase.rendezvous.value: "During the rendezvous",
@@ -44,8 +44,8 @@ LABELS: dict[str, dict[str, str]] = {
         Phase.contact.value: "In contact",
         Phase.disconnect.value: "At disconnect",
         Phase.breakaway.value: "During a breakaway",
-        Phase.post_refueling.value: "After refuelling",
-        Phase.not_refueling.value: "Not refuelling at the time",
+        Phase.post_refueling.value: "After refueling",
+        Phase.not_refueling.value: "Not refueling at the time",
         Phase.unknown.value: "Phase unknown",
     },
     "role": {
@@ -108,9 +108,9 @@ FIELD_WORDS = {
     "published_on": "the publication date",
     "fiscal_year": "the fiscal year",
     "derived_class": "the derived class",
-    "refueling.method": "the refuelling method",
-    "refueling.phase": "the refuelling phase",
-    "refueling.mechanism": "the refuelling mechanism",
+    "refueling.method": "the air refueling method",
+    "refueling.phase": "the air refueling phase",
+    "refueling.mechanism": "the air refueling mechanism",
     "location.latitude": "the latitude",
     "location.longitude": "the longitude",
 }

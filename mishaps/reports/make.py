@@ -14,6 +14,7 @@ from mishaps import __version__
 from mishaps.db import session_scope
 from mishaps.filters import Filters
 from mishaps.output import cases_document
+from mishaps.progress import ProgressCallback, loaded
 from mishaps.queries import find_cases, get_case
 from mishaps.reports.context import (
     BriefContext,
@@ -80,12 +81,12 @@ def summary(
     filters: Filters,
     options: Options,
     *,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Report:
     with session_scope(engine) as session:
         cases = find_cases(session=session, filters=filters)
     if progress is not None:
-        progress(f"Loaded {len(cases)} cases")
+        progress(loaded(len(cases)))
     ctx = build_summary(
         cases,
         filters=filters,
@@ -103,7 +104,7 @@ def _render(
     options: Options,
     *,
     cases: Sequence[Case],
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
     refit: Callable[[Any], str | None] | None = None,
 ) -> Report:
     html = render_html(template, ctx)
