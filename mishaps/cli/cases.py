@@ -1,7 +1,7 @@
 """Commands over cases: init, import, validate, export, list, show, stats."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,9 @@ from mishaps.cli.common import (
     write_text,
 )
 from mishaps.filters import Filters
+
+if TYPE_CHECKING:
+    from mishaps.queries import Stats
 from mishaps.text import plural
 from mishaps.vocab import OnConflict
 
@@ -276,6 +279,33 @@ def show(
         typer.echo(dump_json(doc) if format is ShowFormat.json else dump_yaml(doc), nl=False)
 
 
+def stats_columns(result: "Stats") -> list[tuple[str, str]]:
+    """The table's columns, named for what they count (per mishap or per aircraft)."""
+    by = result.by
+    key = {"fy": "fiscal year", "pair,phase": "pair"}.get(by, by)
+    columns = [("key", key)]
+    if by == "pair,phase":
+        columns.append(("phase", "phase"))
+    columns.append(("mishaps", "mishaps"))
+    if result.counts == "aircraft":
+        return columns + [
+            ("aircraft", "aircraft"),
+            ("fatalities", "killed aboard (known)"),
+            ("fatalities_unknown", "aircraft with killed unknown"),
+            ("destroyed", "aircraft destroyed"),
+            ("damage_unknown", "aircraft with damage unknown"),
+        ]
+    if by == "class":
+        columns.append(("derived", "of which derived"))
+    columns += [
+        ("fatalities", "killed in these mishaps (known)"),
+        ("fatalities_unknown", "mishaps with killed unknown"),
+    ]
+    if by.startswith("pair"):
+        columns.append(("destroyed", "aircraft destroyed"))
+    return columns
+
+
 @handle_errors
 @filter_options
 def stats(
@@ -286,8 +316,10 @@ def stats(
         typer.Option(
             "--by",
             help=(
-                "Group by year, fy (fiscal year), aircraft, role, category, class (stated, else"
-                " derived), phase, service, hfacs-tier or hfacs-category."
+                "Group by year, fy (fiscal year), category, class (stated, else derived), phase,"
+                " service, hfacs-tier or hfacs-category (per mishap); aircraft, role or family"
+                " (per aircraft: what happened aboard each); pair (tanker family -> receiver"
+                " family) or pair,phase."
             ),
         ),
     ] = "year",
@@ -297,7 +329,10 @@ def stats(
 ) -> None:
     """Count mishaps and fatalities by a field; unknown fatalities are counted apart, never as 0.
 
-    Example: mishaps stats --by aircraft --role receiver
+    Per-aircraft groupings (aircraft, role, family) count each aircraft's own fatalities and
+    damage; the others count each mishap's totals. The table's headings say which.
+
+    Example: mishaps stats --by family --role receiver
     """
     from mishaps.db import session_scope
     from mishaps.output import table, to_csv, to_json
@@ -309,18 +344,18 @@ def stats(
     with session_scope(open_db(ctx)) as session:
         result = compute(session=session, filters=filters, by=by)
     rows = [r.as_dict() for r in result.rows]
-    columns = [("key", {"fy": "fiscal year"}.get(by, by)), ("mishaps", "mishaps")]
-    if by in ("aircraft", "role"):
-        columns.append(("aircraft", "aircraft"))
-    if by == "class":
-        columns.append(("derived", "of which derived"))
-    columns += [
-        ("fatalities", "fatalities (known)"),
-        ("fatalities_unknown", "cases with fatalities unknown"),
-    ]
+    columns = stats_columns(result)
     if format is ListFormat.json:
         typer.echo(
-            to_json({"by": by, "rows": rows, "total": result.total.as_dict(), "note": result.note}),
+            to_json(
+                {
+                    "by": by,
+                    "counts": result.counts,
+                    "rows": rows,
+                    "total": result.total.as_dict(),
+                    "note": result.note,
+                }
+            ),
             nl=False,
         )
     elif format is ListFormat.csv:
