@@ -628,3 +628,34 @@ def with_aircraft(
         conds.append(Mishap.pk.in_(matching))
     stmt = select(Mishap.id, Mishap.fiscal_year, Mishap.date_start, Mishap.date_end).where(*conds)
     return [(r[0], r[1], r[2], r[3]) for r in session.execute(stmt)]
+
+
+def aircraft_hint(*, session: Session, query: str) -> str | None:
+    """Why ``--aircraft query`` matched nothing, when no aircraft in the database is of that
+    type at all: the message names what was looked for and suggests near matches. None when the
+    type is there (the other filters excluded its cases)."""
+    import difflib
+
+    sqlite = is_sqlite(session.get_bind())
+    hit = session.execute(
+        select(Aircraft.mishap_pk).where(_aircraft_condition(query, sqlite=sqlite)).limit(1)
+    ).first()
+    if hit is not None:
+        return None
+    names: dict[str, str] = {}  # compact form -> the name to suggest (a family before a type)
+    for type_, family in session.execute(select(Aircraft.type, Aircraft.family).distinct()):
+        names.setdefault(mds.compact(type_), type_)
+        if family:
+            names[mds.compact(family)] = family
+    wanted = mds.compact(query)
+    parsed = mds.parse(mds.designator_query(query).upper()) if wanted else None
+    same = [names[wanted]] if wanted in names else []
+    if not same and parsed is None:
+        fam = mds.compact(mds.family(query))
+        same = [names[fam]] if fam in names else []
+    close = difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.75)
+    suggestions = same or list(dict.fromkeys(names[c] for c in close))
+    message = f"no aircraft type {query.strip()} in the database"
+    if suggestions:
+        return message + "; did you mean " + " or ".join(suggestions) + "?"
+    return message + "."

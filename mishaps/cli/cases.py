@@ -214,10 +214,13 @@ def list_(
     """
     from mishaps.db import session_scope
     from mishaps.output import table, to_csv, to_json
-    from mishaps.queries import list_mishaps
+    from mishaps.queries import aircraft_hint, list_mishaps
 
+    hint = None
     with session_scope(open_db(ctx)) as session:
         rows = [r.as_dict() for r in list_mishaps(session=session, filters=filters)]
+        if not rows and filters.aircraft is not None:
+            hint = aircraft_hint(session=session, query=filters.aircraft)
     if format is ListFormat.json:
         typer.echo(to_json(rows), nl=False)
     elif format is ListFormat.csv:
@@ -226,7 +229,9 @@ def list_(
         typer.echo(table(rows, LIST_COLUMNS), nl=False)
         err(plural(len(rows), "case"))
     else:
-        err("No cases match.")
+        err(f"No cases match: {hint}" if hint else "No cases match.")
+    if hint and format is not ListFormat.table:
+        err(f"Note: {hint}")
 
 
 @handle_errors
