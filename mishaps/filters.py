@@ -20,6 +20,7 @@ class Filters:
     method: str | None = None
     phase: str | None = None
     status: str | None = None
+    series: str | None = None
     search: str | None = None
     limit: int | None = None
 
@@ -42,6 +43,7 @@ class Filters:
             "method": "Refuelling method",
             "phase": "Refuelling phase",
             "status": "Information status",
+            "series": "Series",
             "search": "Full text",
             "limit": "At most",
         }

@@ -32,7 +32,7 @@ from mishaps import mds
 from mishaps.db import is_sqlite
 from mishaps.errors import MishapsError
 from mishaps.filters import Filters
-from mishaps.models import Aircraft, FindingHfacs, Mishap, MishapCategory
+from mishaps.models import Aircraft, FindingHfacs, Mishap, MishapCategory, MishapSeries
 from mishaps.schema import Case, date_period
 from mishaps.store import plain_words
 
@@ -179,6 +179,10 @@ def mishap_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
         conds.append(Mishap.refueling_phase == f.phase)
     if f.status is not None:
         conds.append(Mishap.status == f.status)
+    if f.series is not None:
+        conds.append(
+            pk.in_(select(MishapSeries.mishap_pk).where(MishapSeries.series_id == f.series))
+        )
     if f.search is not None:
         conds.append(pk.in_(_search_pks(session, f.search, findings_only=False)))
     return conds
