@@ -185,3 +185,140 @@ def test_pairs_by_phase_split_each_pair(runner, seeded_db) -> None:
     assert {(r["key"], r["phase"]): r["mishaps"] for r in rows} == expected
     csv_out = runner("stats", "--by", "pair,phase", "--format", "csv").stdout
     assert csv_out.splitlines()[0].startswith("key,phase,mishaps")
+
+
+# --- similar ------------------------------------------------------------------------------
+
+
+def test_similar_ranks_the_other_nozzle_binding_mishaps_first(runner, seeded_db) -> None:
+    result = runner("similar", "2024-08-21-kc-46a-f-15e-california", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    ranked = json.loads(result.stdout)
+    assert {r["id"] for r in ranked[:2]} == {
+        "2022-10-15-kc-46a-f-15e-north-atlantic",
+        "2022-11-07-kc-46a-f-22a-nozzle",
+    }
+    assert "2024-08-21-kc-46a-f-15e-california" not in {r["id"] for r in ranked}
+    for r in ranked[:2]:
+        assert "same tanker family: KC-46" in r["reasons"]
+        assert any(reason.startswith("shared words") for reason in r["reasons"])
+    scores = [r["score"] for r in ranked]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_similar_is_symmetric_in_its_reasons_and_general(runner, seeded_db) -> None:
+    """Any case's best match shares something it can name; no seed id is special."""
+    for case in seed_cases():
+        ranked = json.loads(runner("similar", case["id"], "--limit", "1", "-f", "json").stdout)
+        assert len(ranked) <= 1
+        if ranked:
+            assert ranked[0]["reasons"] and ranked[0]["id"] != case["id"]
+
+
+def test_similar_text_finds_precedents_for_a_paragraph(runner, seeded_db) -> None:
+    paragraph = (
+        "During contact with an F-15E the KC-46A boom nozzle bound in the receptacle and would"
+        " not disconnect. When it released, the boom struck the receiver and was damaged."
+    )
+    result = runner("similar", "--text", paragraph, "--limit", "5", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    ids = [r["id"] for r in json.loads(result.stdout)]
+    kc46 = {c["id"] for c in seed_cases() if any("KC-46" in a["type"] for a in c["aircraft"])}
+    assert ids and ids[0] in kc46
+    assert len(ids) == 5
+
+
+def test_similar_needs_exactly_one_of_id_and_text(runner, seeded_db) -> None:
+    both = runner("similar", "x", "--text", "boom")
+    assert both.exit_code == 2 and "give a case ID or --text" in both.stderr
+    missing = runner("similar", "no-such-case")
+    assert missing.exit_code == 1
+    assert missing.stderr.startswith("Error: no mishap with id 'no-such-case'")
+
+
+# --- airframes, series, recommendations ----------------------------------------------------
+
+
+@pytest.mark.parametrize("written", ["63-8877", "638877", "63-08877"])
+def test_airframe_usaf_serials_match_however_written(runner, seeded_db, written) -> None:
+    expected = [
+        (c["id"], a["role"], a.get("damage"))
+        for c in sorted(seed_cases(), key=lambda c: str(c["occurred_on"]))
+        for a in c["aircraft"]
+        if a.get("serial") == "63-8877"
+    ]
+    assert expected
+    rows = json.loads(runner("airframe", written, "--format", "json").stdout)
+    assert [(r["id"], r["role"], r["damage"]) for r in rows] == expected
+
+
+def test_airframe_other_serials_match_as_given(runner, seeded_db) -> None:
+    serial = next(
+        a["serial"]
+        for c in seed_cases()
+        for a in c["aircraft"]
+        if a.get("serial") and not re.match(r"^\d{2}-\d+$", a["serial"])
+    )
+    rows = json.loads(runner("airframe", serial.lower(), "--format", "json").stdout)
+    assert rows and all(r["serial"] == serial for r in rows)
+    assert json.loads(runner("airframe", serial + "9", "--format", "json").stdout) == []
+
+
+def _case_with(tmp_path, **changes) -> str:
+    import yaml
+
+    from tests.conftest import SEED_FILES
+
+    doc = yaml.safe_load(SEED_FILES[-1].read_text(encoding="utf-8"))
+    doc.update(changes)
+    doc.pop("cites", None)
+    for f in doc.get("findings") or []:
+        f.pop("cites", None)
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return str(path)
+
+
+def test_recommendations_list_with_their_case_and_status(runner, seeded_db, tmp_path) -> None:
+    findings = [
+        {"kind": "recommendation", "text": "Train boom operators.", "status": "open"},
+        {"kind": "recommendation", "text": "Change the nozzle.", "status": "implemented"},
+        {"kind": "cause", "text": "The nozzle bound."},
+    ]
+    path = _case_with(tmp_path, id="zz-recommendations", findings=findings)
+    assert runner("import", path).exit_code == 0
+    rows = json.loads(runner("recommendations", "--format", "json").stdout)
+    mine = [r for r in rows if r["id"] == "zz-recommendations"]
+    assert [(r["text"], r["status"]) for r in mine] == [
+        ("Train boom operators.", "open"),
+        ("Change the nozzle.", "implemented"),
+    ]
+    open_only = runner("recommendations", "--recommendation-status", "open", "-f", "json")
+    assert all(r["status"] == "open" for r in json.loads(open_only.stdout))
+    assert "Train boom operators." in open_only.stdout
+    assert "Change the nozzle." not in open_only.stdout
+
+
+def test_series_lists_filters_and_prints_a_timeline(runner, seeded_db, tmp_path) -> None:
+    path = _case_with(tmp_path, id="zz-series", series=["zz-test-series"])
+    assert runner("import", path).exit_code == 0
+    listed = json.loads(runner("series", "--format", "json").stdout)
+    assert {"id": "zz-test-series", "title": None, "cases": 1} in listed
+    members = {
+        c["id"] for c in seed_cases() for s in c.get("series") or [] if s == "zz-test-series"
+    } | {"zz-series"}
+    assert _ids(runner, "--series", "zz-test-series") == members
+    timeline = json.loads(runner("series", "zz-test-series", "--format", "json").stdout)
+    assert [t["id"] for t in timeline] == ["zz-series"]
+    assert timeline[0]["status"] and "cause" in timeline[0]
+    missing = runner("series", "no-such-series")
+    assert missing.exit_code == 1 and "no series 'no-such-series'" in missing.stderr
+
+
+def test_seed_series_members_are_in_the_database(runner, seeded_db) -> None:
+    named = {s for c in seed_cases() for s in c.get("series") or []}
+    listed = {s["id"]: s["cases"] for s in json.loads(runner("series", "-f", "json").stdout)}
+    for sid in named:
+        members = {c["id"] for c in seed_cases() if sid in (c.get("series") or [])}
+        assert listed[sid] == len(members)
+        assert _ids(runner, "--series", sid) == members
