@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from mishaps.errors import NotFound
@@ -18,6 +18,15 @@ from mishaps.models import Aircraft, Finding, Mishap, MishapSeries
 # the hyphen and with or without leading zeros (63-8877, 638877, 63-08877 are one airframe).
 _USAF = re.compile(r"^(\d{2})-(\d{3,5})$")
 _USAF_QUERY = re.compile(r"^(\d{2})-?(\d{3,5})$")
+
+
+def _table(model: Any) -> Any:
+    return model.__table__
+
+
+def _columns(model: Any) -> Any:
+    """The model's Core columns: typed loosely, as plain SQL columns are."""
+    return model.__table__.c
 
 
 def usaf_key(serial: str) -> tuple[str, int] | None:
@@ -51,10 +60,12 @@ def airframe(*, session: Session, serial: str) -> list[AirframeRow]:
     wanted = serial.strip()
     q = _USAF_QUERY.match(wanted)
     key = (q[1], int(q[2])) if q else None
-    a, m = Aircraft, Mishap
+    a, m = _columns(Aircraft), _columns(Mishap)
     stmt = (
-        select(m.id, m.occurred_on, a.serial, a.type, a.role, a.damage, a.fatalities, a.unit, m.title)
-        .join(m, m.pk == a.mishap_pk)
+        select(
+            m.id, m.occurred_on, a.serial, a.type, a.role, a.damage, a.fatalities, a.unit, m.title
+        )
+        .join(_table(Mishap), m.pk == a.mishap_pk)
         .where(a.serial.isnot(None))
         .order_by(m.date_start, m.id, a.position)
     )
@@ -88,10 +99,10 @@ def recommendations(
     """The recommendation findings of the matching cases, with their case, in case order."""
     from mishaps.queries import mishap_conditions
 
-    f, m = Finding, Mishap
+    f, m = _columns(Finding), _columns(Mishap)
     stmt = (
         select(m.id, m.occurred_on, f.status, f.status_as_of, f.text, m.title)
-        .join(m, m.pk == f.mishap_pk)
+        .join(_table(Mishap), m.pk == f.mishap_pk)
         .where(f.kind == "recommendation", *mishap_conditions(session, filters))
         .order_by(m.date_start, m.id, f.position)
     )
@@ -137,11 +148,13 @@ def _series_file() -> tuple[Series, ...]:
 def all_series(*, session: Session) -> list[dict[str, Any]]:
     """The series (seed_data/series.yaml, and any id a case names that the file lacks), each
     with its number of cases in the database."""
-    counts: dict[str, int] = {}
-    for sid, n in session.execute(
-        select(MishapSeries.series_id, MishapSeries.mishap_pk).order_by(MishapSeries.series_id)
-    ):
-        counts[sid] = counts.get(sid, 0) + 1
+    ms = _columns(MishapSeries)
+    counts: dict[str, int] = {
+        sid: n
+        for sid, n in session.execute(
+            select(ms.series_id, func.count()).group_by(ms.series_id).order_by(ms.series_id)
+        )
+    }
     known = {s.id: s for s in _series_file()}
     out = [{"id": s.id, "title": s.title, "cases": counts.get(s.id, 0)} for s in known.values()]
     out += [{"id": sid, "title": None, "cases": n} for sid, n in counts.items() if sid not in known]
@@ -162,10 +175,10 @@ class TimelineRow:
 def series_timeline(*, session: Session, series_id: str) -> tuple[Series, list[TimelineRow]]:
     """A series and its cases in date order, each with its information status and cause."""
     known = {s.id: s for s in _series_file()}
-    m, ms, f = Mishap, MishapSeries, Finding
+    m, ms, f = _columns(Mishap), _columns(MishapSeries), _columns(Finding)
     rows = session.execute(
         select(m.pk, m.occurred_on, m.id, m.status)
-        .join(ms, ms.mishap_pk == m.pk)
+        .join(_table(MishapSeries), ms.mishap_pk == m.pk)
         .where(ms.series_id == series_id)
         .order_by(m.date_start, m.id)
     ).all()

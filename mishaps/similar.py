@@ -40,11 +40,12 @@ TEXT_WEIGHT = 6.0  # the cosine (0..1) of the words, times this
 COMMON = 0.25
 
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    """a about after all also an and any are as at be been before but by during for from had has
-    have he his in into is it its not of on or over that the their them then there these they this
-    to under was were when which while who will with would""".split()
+_STOP_WORDS = (
+    "a about after all also an and any are as at be been before but by during for from had has"
+    " have he his in into is it its not of on or over that the their them then there these they"
+    " this to under was were when which while who will with would"
 )
+_STOP = frozenset(_STOP_WORDS.split())
 
 LABELS = {
     "tanker": "same tanker family",
@@ -93,7 +94,8 @@ def _state(session: Session) -> Any:
 
 def _index(session: Session) -> _Index:
     bind = session.get_bind()
-    key = (str(bind.url), tuple(_state(session)))
+    engine: Any = getattr(bind, "engine", bind)  # a Connection's engine, or the Engine
+    key = (str(engine.url), tuple(_state(session)))
     found = _CACHE.get(key)
     if found is None:
         _CACHE.clear()  # one database state at a time: the old one is stale
@@ -119,18 +121,18 @@ def _build(session: Session) -> _Index:
 
     def add(sql: str, kind: str | None = None) -> None:
         for pk, a, b in session.execute(text(sql)):
-            i = position.get(pk)
-            if i is not None and b:
-                features[i].add((kind or a, b))
+            j = position.get(pk)
+            if j is not None and b:
+                features[j].add((kind or a, b))
 
     add("SELECT mishap_pk, role, family FROM aircraft WHERE role IN ('tanker', 'receiver')")
     add("SELECT mishap_pk, 'mechanism', code FROM mishap_mechanism", "mechanism")
     add("SELECT mishap_pk, 'category', code FROM mishap_category", "category")
     add("SELECT mishap_pk, 'hfacs', code FROM finding_hfacs", "hfacs")
     for pk, t in session.execute(text("SELECT mishap_pk, text FROM finding")):
-        i = position.get(pk)
-        if i is not None:
-            texts[i] += "\n" + t
+        j = position.get(pk)
+        if j is not None:
+            texts[j] += "\n" + t
     postings: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, fs in enumerate(features):
         for f in fs:
@@ -206,7 +208,8 @@ def _rank(
             shared_terms[i].append((contribution, t))
     for i, s in text_scores.items():
         scores[i] += TEXT_WEIGHT * s
-    scores.pop(exclude, None)  # type: ignore[call-overload]  # exclude may be None
+    if exclude is not None:
+        scores.pop(exclude, None)
     best = sorted(scores.items(), key=lambda kv: (-kv[1], ix.ids[kv[0]]))[:limit]
     out = []
     for i, score in best:

@@ -293,7 +293,8 @@ def stats_columns(result: "Stats") -> list[tuple[str, str]]:
         columns.append(("phase", "phase"))
     columns.append(("mishaps", "mishaps"))
     if result.counts == "aircraft":
-        return columns + [
+        return [
+            *columns,
             ("aircraft", "aircraft"),
             ("fatalities", "killed aboard (known)"),
             ("fatalities_unknown", "aircraft with killed unknown"),

@@ -279,8 +279,7 @@ FILTER_OPTIONS: list[tuple[str, Any]] = [
         Annotated[
             str | None,
             typer.Option(
-                help="Cases of this series (a recurring failure; list them with: mishaps"
-                " series).",
+                help="Cases of this series (a recurring failure; list them with: mishaps series).",
                 rich_help_panel=PANEL,
                 metavar="ID",
             ),
