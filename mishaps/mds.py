@@ -139,10 +139,13 @@ def designator_tokens(text: str) -> list[str]:
     """
     out: dict[str, None] = {}
     for m in _LOOSE.finditer(text):
-        spelled = _spelled(m)
-        out[compact(spelled)] = None
-        out[compact(family(spelled))] = None
+        out.update(dict.fromkeys(_tokens_of(_spelled(m))))
     return list(out)
+
+
+@cache  # a corpus names few designators, each many times
+def _tokens_of(spelled: str) -> tuple[str, str]:
+    return compact(spelled), compact(family(spelled))
 
 
 def designator_query(text: str) -> str:
