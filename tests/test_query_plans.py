@@ -36,6 +36,7 @@ SAMPLES: dict[str, list[Any]] = {
     "method": ["boom"],
     "phase": ["contact"],
     "status": ["final"],
+    "series": ["kc-46-boom-nozzle-binding"],
     "search": ["canopy", "boom*"],
     "hfacs": ["AE1", "AE102", "PC"],
     "fiscal_year": [2013],
