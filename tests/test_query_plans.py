@@ -35,6 +35,7 @@ SAMPLES: dict[str, list[Any]] = {
     "service": ["usaf"],
     "method": ["boom"],
     "phase": ["contact"],
+    "mechanism": ["boom-binding", "collision"],
     "status": ["final"],
     "series": ["kc-46-boom-nozzle-binding"],
     "search": ["canopy", "boom*"],

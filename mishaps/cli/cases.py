@@ -132,10 +132,10 @@ def validate(
 
     Example: mishaps validate --strict seed_data/*.yaml
     """
-    from mishaps.ingest import class_warnings, load_files
+    from mishaps.ingest import class_warnings, load_files, service_warnings
 
     loaded = load_files(files, strict=strict)
-    for warning in class_warnings(loaded):
+    for warning in class_warnings(loaded) + service_warnings(loaded):
         err(f"Warning: {warning}")
     typer.echo(f"OK: {plural(len(loaded), 'case')} in {plural(len(files), 'file')} are valid.")
 
@@ -323,9 +323,9 @@ def stats(
             "--by",
             help=(
                 "Group by year, fy (fiscal year), category, class (stated, else derived), phase,"
-                " service, hfacs-tier or hfacs-category (per mishap); aircraft, role or family"
-                " (per aircraft: what happened aboard each); pair (tanker family -> receiver"
-                " family) or pair,phase."
+                " mechanism (refuelling mechanism), service, nation, hfacs-tier or hfacs-category"
+                " (per mishap); aircraft, role or family (airframe family; per aircraft: what"
+                " happened aboard each); pair (tanker family -> receiver family) or pair,phase."
             ),
         ),
     ] = "year",
