@@ -139,10 +139,15 @@ def _series_file() -> tuple[Series, ...]:
             id=e["id"],
             title=e["title"],
             description=" ".join(str(e.get("description") or "").split()),
-            sources=list(e.get("sources") or []),
+            # YAML reads an unquoted date as a date; the series keep it as written text.
+            sources=[{k: _as_text(v) for k, v in src.items()} for src in e.get("sources") or []],
         )
         for e in entries
     )
+
+
+def _as_text(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def all_series(*, session: Session) -> list[dict[str, Any]]:

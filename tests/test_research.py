@@ -308,7 +308,9 @@ def test_series_lists_filters_and_prints_a_timeline(runner, seeded_db, tmp_path)
         c["id"] for c in seed_cases() for s in c.get("series") or [] if s == "zz-test-series"
     } | {"zz-series"}
     assert _ids(runner, "--series", "zz-test-series") == members
-    timeline = json.loads(runner("series", "zz-test-series", "--format", "json").stdout)
+    doc = json.loads(runner("series", "zz-test-series", "--format", "json").stdout)
+    assert doc["id"] == "zz-test-series"
+    timeline = doc["cases"]
     assert [t["id"] for t in timeline] == ["zz-series"]
     assert timeline[0]["status"] and "cause" in timeline[0]
     missing = runner("series", "no-such-series")
@@ -322,3 +324,8 @@ def test_seed_series_members_are_in_the_database(runner, seeded_db) -> None:
         members = {c["id"] for c in seed_cases() if sid in (c.get("series") or [])}
         assert listed[sid] == len(members)
         assert _ids(runner, "--series", sid) == members
+        doc = json.loads(runner("series", sid, "--format", "json").stdout)
+        assert [c["id"] for c in doc["cases"]] == sorted(
+            members, key=lambda m: next(str(c["occurred_on"]) for c in seed_cases() if c["id"] == m)
+        )
+        assert doc["title"] and doc["sources"]

@@ -1,5 +1,6 @@
 """Research commands (issue 13): similar, series, airframe, recommendations."""
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 import typer
@@ -106,6 +107,11 @@ def series(
             return
         found, timeline = series_timeline(session=session, series_id=series_id)
     rows = [t.as_dict() for t in timeline]
+    if format is ListFormat.json:  # the series itself too: a script needs its title and sources
+        from mishaps.output import to_json
+
+        typer.echo(to_json({**asdict(found), "cases": rows}), nl=False)
+        return
     columns = [("occurred_on", "date"), ("id", "id"), ("status", "status"), ("cause", "cause")]
     if format is ListFormat.table:
         typer.echo(f"{found.id}: {found.title}")
