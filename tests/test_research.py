@@ -71,6 +71,12 @@ def test_unknown_aircraft_type_says_what_it_looked_for(runner, seeded_db, query,
     assert json.loads(as_json.stdout) == [] and suggestion in as_json.stderr
 
 
+def test_stats_too_say_what_aircraft_they_looked_for(runner, seeded_db) -> None:
+    result = runner("stats", "--aircraft", "FA-18", "--by", "year")
+    assert result.exit_code == 0
+    assert "no aircraft type FA-18 in the database; did you mean F/A-18?" in result.stderr
+
+
 def test_no_hint_when_the_type_exists_but_other_filters_exclude_it(runner, seeded_db) -> None:
     result = runner("list", "--aircraft", "KC-46", "--until", "1900")
     assert result.stderr == "No cases match.\n"
@@ -128,6 +134,17 @@ def test_per_aircraft_stats_count_what_happened_aboard(runner, seeded_db, by) ->
     assert "killed aboard (known)" in table
     total_line = table.splitlines()[-1].split()
     assert total_line[:3] == ["total", str(total["mishaps"]), str(total["aircraft"])]
+
+
+def test_per_aircraft_stats_with_role_count_only_those_aircraft(runner, seeded_db) -> None:
+    receivers: dict[str, int] = {}
+    for c in seed_cases():
+        for a in c["aircraft"]:
+            if a["role"] == "receiver":
+                receivers[a["type"]] = receivers.get(a["type"], 0) + 1
+    data = _stats(runner, "--by", "aircraft", "--role", "receiver")
+    assert {r["key"]: r["aircraft"] for r in data["rows"]} == receivers
+    assert data["total"]["aircraft"] == sum(receivers.values())
 
 
 def test_muroto_hornet_is_not_charged_the_tankers_dead(runner, seeded_db) -> None:

@@ -347,8 +347,15 @@ def stats(
 
     if by not in STATS_BY:
         raise typer.BadParameter(f"choose one of {', '.join(STATS_BY)}", param_hint="--by")
+    from mishaps.queries import aircraft_hint
+
+    hint = None
     with session_scope(open_db(ctx)) as session:
         result = compute(session=session, filters=filters, by=by)
+        if result.total.mishaps == 0 and filters.aircraft is not None:
+            hint = aircraft_hint(session=session, query=filters.aircraft)
+    if hint:
+        err(f"Note: {hint}")
     rows = [r.as_dict() for r in result.rows]
     columns = stats_columns(result)
     if format is ListFormat.json:
