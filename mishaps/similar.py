@@ -2,7 +2,7 @@
 
 Deterministic and explainable, computed here in Python over what the database holds, so SQLite
 and PostgreSQL rank alike (their full-text ranks differ) and nothing is downloaded. A case is a
-bag of features: tanker and receiver families, refuelling method, phase and mechanisms,
+bag of features: tanker and receiver families, refueling method, phase and mechanisms,
 occurrence categories, HFACS codes, and the words of its title, summary and findings (with its
 designators as single tokens, see mishaps.mds). The score adds fixed weights for the shared
 structured features and a TF-IDF cosine of the words, scaled to the same order.

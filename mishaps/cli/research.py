@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mishaps.cli.common import ListFormat, err, filter_options, handle_errors, open_db
+from mishaps.cli.common import ListFormat, emit, filter_options, handle_errors, open_database
 from mishaps.filters import Filters
 from mishaps.text import plural
 from mishaps.vocab import RecommendationStatus
@@ -29,19 +29,24 @@ def _print(
     *,
     empty: str,
     what: str,
+    shown: list[dict[str, Any]] | None = None,
+    document: dict[str, Any] | None = None,
+    rows_key: str = "rows",
 ) -> None:
-    """One output path for these commands: rows and a format in, text out."""
-    from mishaps.output import table, to_csv, to_json
+    """Through the one output path (mishaps.output.render)."""
+    from mishaps.output import Listing
 
-    if format is ListFormat.json:
-        typer.echo(to_json(rows), nl=False)
-    elif format is ListFormat.csv:
-        typer.echo(to_csv(rows, [k for k, _ in columns]), nl=False)
-    elif rows:
-        typer.echo(table(rows, columns), nl=False)
-        err(plural(len(rows), what))
-    else:
-        err(empty)
+    listing = Listing(
+        rows,
+        columns,
+        csv_columns=[k for k, _ in columns],
+        shown=shown,
+        document=document,
+        rows_key=rows_key,
+        count=plural(len(rows), what),
+        empty=empty,
+    )
+    emit(listing, format)
 
 
 @handle_errors
@@ -65,19 +70,16 @@ def similar(
 
     Example: mishaps similar --text "boom would not disconnect and struck the receiver canopy"
     """
-    from mishaps.db import session_scope
-    from mishaps.similar import similar_to_case, similar_to_text
-
     if (mishap_id is None) == (text is None):
         raise typer.BadParameter("give a case ID or --text, not both", param_hint="ID / --text")
-    with session_scope(open_db(ctx)) as session:
-        if mishap_id is not None:
-            matches = similar_to_case(session=session, mishap_id=mishap_id, limit=limit)
-        else:
-            assert text is not None
-            matches = similar_to_text(session=session, text_=text, limit=limit)
+    db = open_database(ctx)
+    if mishap_id is not None:
+        matches = db.similar(mishap_id, limit=limit)
+    else:
+        assert text is not None
+        matches = db.similar_text(text, limit=limit)
     rows = [m.as_dict() for m in matches]
-    if format is not ListFormat.json:
+    if format is not ListFormat.json:  # one cell for CSV and tables; JSON keeps the list
         rows = [{**r, "reasons": "; ".join(r["reasons"])} for r in rows]
     columns = [("score", "score"), ("id", "id"), ("reasons", "why")]
     _print(rows, columns, format, empty="No similar cases.", what="case")
@@ -96,26 +98,24 @@ def series(
 
     Example: mishaps series kc-46-boom-nozzle-binding
     """
-    from mishaps.db import session_scope
-    from mishaps.research import all_series, series_timeline
-
-    with session_scope(open_db(ctx)) as session:
-        if series_id is None:
-            rows = all_series(session=session)
-            columns = [("id", "id"), ("cases", "cases"), ("title", "title")]
-            _print(rows, columns, format, empty="No series.", what="series")
-            return
-        found, timeline = series_timeline(session=session, series_id=series_id)
-    rows = [t.as_dict() for t in timeline]
-    if format is ListFormat.json:  # the series itself too: a script needs its title and sources
-        from mishaps.output import to_json
-
-        typer.echo(to_json({**asdict(found), "cases": rows}), nl=False)
+    db = open_database(ctx)
+    if series_id is None:
+        columns = [("id", "id"), ("cases", "cases"), ("title", "title")]
+        _print(db.series_list(), columns, format, empty="No series.", what="series")
         return
-    columns = [("occurred_on", "date"), ("id", "id"), ("status", "status"), ("cause", "cause")]
+    found, timeline = db.series(series_id)
     if format is ListFormat.table:
         typer.echo(f"{found.id}: {found.title}")
-    _print(rows, columns, format, empty="No cases in this series.", what="case")
+    columns = [("occurred_on", "date"), ("id", "id"), ("status", "status"), ("cause", "cause")]
+    _print(
+        [t.as_dict() for t in timeline],
+        columns,
+        format,
+        empty="No cases in this series.",
+        what="case",
+        document=asdict(found),  # JSON: the series itself too, its title and sources
+        rows_key="cases",
+    )
 
 
 @handle_errors
@@ -131,11 +131,7 @@ def airframe(
 
     Example: mishaps airframe 63-8877
     """
-    from mishaps.db import session_scope
-    from mishaps.research import airframe as find
-
-    with session_scope(open_db(ctx)) as session:
-        rows = [r.as_dict() for r in find(session=session, serial=serial)]
+    rows = [r.as_dict() for r in open_database(ctx).airframe(serial)]
     columns = [
         ("occurred_on", "date"),
         ("id", "id"),
@@ -163,12 +159,9 @@ def recommendations(
 
     Example: mishaps recommendations --aircraft KC-46 --recommendation-status open
     """
-    from mishaps.db import session_scope
-    from mishaps.research import recommendations as find
-
     status = recommendation_status.value if recommendation_status else None
-    with session_scope(open_db(ctx)) as session:
-        rows = [r.as_dict() for r in find(session=session, filters=filters, status=status)]
+    db = open_database(ctx)
+    rows = [r.as_dict() for r in db.recommendations(filters, recommendation_status=status)]
     columns = [
         ("occurred_on", "date"),
         ("id", "id"),

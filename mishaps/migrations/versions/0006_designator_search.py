@@ -1,7 +1,7 @@
 """Designator-aware full-text search (issue 13): rebuild every search entry.
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0004
 Create Date: 2026-11-27
 
 No table changes. Search entries now carry, beside the text, one token per designator in it and
@@ -17,7 +17,7 @@ from alembic import op
 from sqlmodel import Session
 
 revision = "0006"
-down_revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
