@@ -346,3 +346,22 @@ def test_seed_series_members_are_in_the_database(runner, seeded_db) -> None:
             members, key=lambda m: next(str(c["occurred_on"]) for c in seed_cases() if c["id"] == m)
         )
         assert doc["title"] and doc["sources"]
+
+
+def test_library_methods_answer_as_the_commands_do(runner, seeded_db) -> None:
+    import mishaps
+
+    with mishaps.open(str(seeded_db)) as db:
+        best = db.similar("2024-08-21-kc-46a-f-15e-california", limit=2)
+        cli = json.loads(
+            runner(
+                "similar", "2024-08-21-kc-46a-f-15e-california", "--limit", "2", "-f", "json"
+            ).stdout
+        )
+        assert [m.as_dict() for m in best] == cli
+        assert [r.id for r in db.airframe("638877")] == [
+            r["id"] for r in json.loads(runner("airframe", "63-8877", "-f", "json").stdout)
+        ]
+        assert db.aircraft_hint("KC-46") is None
+        assert "did you mean F/A-18?" in (db.aircraft_hint("FA-18") or "")
+        assert db.stats(by="pair").total.mishaps == len(seed_cases())
