@@ -39,7 +39,9 @@ if TYPE_CHECKING:
     from mishaps.queries import Row, Stats
     from mishaps.rates import Rates
     from mishaps.reports.make import Options, Report
+    from mishaps.research import AirframeRow, RecommendationRow, Series, TimelineRow
     from mishaps.schema import Case
+    from mishaps.similar import Match
     from mishaps.transfer import CopyResult
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -335,6 +337,64 @@ class Database:
         if format not in ("yaml", "json"):
             raise ValueError(f"format must be one of: yaml, json, csv (not {format!r})")
         return cases_document(cases, format)
+
+    def aircraft_hint(self, query: str) -> str | None:
+        """Why ``--aircraft query`` matched nothing when no aircraft of that type is in the
+        database, with near matches; None when the type is there."""
+        from mishaps.queries import aircraft_hint
+
+        with self.session() as session:
+            return aircraft_hint(session=session, query=query)
+
+    def similar(self, mishap_id: str, *, limit: int = 10) -> builtins.list[Match]:
+        """The other cases most like ``mishap_id``, best first, each with its reasons."""
+        from mishaps.similar import similar_to_case
+
+        with self.session() as session:
+            return similar_to_case(session=session, mishap_id=mishap_id, limit=limit)
+
+    def similar_text(self, text: str, *, limit: int = 10) -> builtins.list[Match]:
+        """The cases most like a draft narrative, best first, each with its reasons."""
+        from mishaps.similar import similar_to_text
+
+        with self.session() as session:
+            return similar_to_text(session=session, text_=text, limit=limit)
+
+    def airframe(self, serial: str) -> builtins.list[AirframeRow]:
+        """Every case an airframe appears in (USAF serials however written), oldest first."""
+        from mishaps.research import airframe
+
+        with self.session() as session:
+            return airframe(session=session, serial=serial)
+
+    def recommendations(
+        self,
+        filters: Filters | None = None,
+        /,
+        *,
+        recommendation_status: str | None = None,
+        **where: Any,
+    ) -> builtins.list[RecommendationRow]:
+        """The recommendation findings of the matching cases, with their case."""
+        from mishaps.research import recommendations
+
+        f = Filters.of(filters, **where)
+        with self.session() as session:
+            return recommendations(session=session, filters=f, status=recommendation_status)
+
+    def series_list(self) -> builtins.list[dict[str, Any]]:
+        """The series of recurring failures, each with its number of cases."""
+        from mishaps.research import all_series
+
+        with self.session() as session:
+            return all_series(session=session)
+
+    def series(self, series_id: str) -> tuple[Series, builtins.list[TimelineRow]]:
+        """A series and its cases in date order, each with its status and cause."""
+        from mishaps.research import series_timeline
+
+        with self.session() as session:
+            return series_timeline(session=session, series_id=series_id)
 
     def contents(self) -> Contents:
         """How many cases and history entries the database holds."""

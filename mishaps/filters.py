@@ -63,6 +63,7 @@ class Filters:
     phase: str | None = None
     mechanism: str | None = None
     status: str | None = None
+    series: str | None = None
     search: str | None = None
     limit: int | None = None
 
@@ -113,6 +114,7 @@ class Filters:
             "phase": "Air refueling phase",
             "mechanism": "Air refueling mechanism",
             "status": "Information status",
+            "series": "Series",
             "search": "Full text",
             "limit": "At most",
         }

@@ -73,6 +73,8 @@ class StatsBy(str, Enum):
     mechanism = "mechanism"
     nation = "nation"
     family = "family"
+    pair = "pair"
+    pair_phase = "pair,phase"
 
 
 def register(app: typer.Typer) -> None:
@@ -256,9 +258,13 @@ def list_(ctx: typer.Context, filters: Filters, format: FormatOpt = ListFormat.t
     """
     from mishaps.output import Listing
 
-    rows = [r.as_dict() for r in open_database(ctx, readonly=True).rows(filters)]
+    db = open_database(ctx, readonly=True)
+    rows = [r.as_dict() for r in db.rows(filters)]
+    hint = db.aircraft_hint(filters.aircraft) if not rows and filters.aircraft else None
     count = plural(len(rows), "case")
-    listing = Listing(rows, LIST_COLUMNS, LIST_CSV_COLUMNS, count=count, empty="No cases match.")
+    empty = f"No cases match: {hint}" if hint else "No cases match."
+    notes = [f"Note: {hint}"] if hint and format is not ListFormat.table else []
+    listing = Listing(rows, LIST_COLUMNS, LIST_CSV_COLUMNS, count=count, empty=empty, notes=notes)
     emit(listing, format)
 
 
@@ -312,6 +318,34 @@ def show(
         typer.echo(dump_json(doc) if format is ShowFormat.json else dump_yaml(doc), nl=False)
 
 
+def stats_columns(result: "Stats") -> list[tuple[str, str]]:
+    """The table's columns, named for what they count (per mishap or per aircraft)."""
+    by = result.by
+    key = {"fy": "fiscal year", "pair,phase": "pair"}.get(by, by)
+    columns = [("key", key)]
+    if by == "pair,phase":
+        columns.append(("phase", "phase"))
+    columns.append(("mishaps", "mishaps"))
+    if result.counts == "aircraft":
+        return [
+            *columns,
+            ("aircraft", "aircraft"),
+            ("fatalities", "killed aboard (known)"),
+            ("fatalities_unknown", "aircraft with killed unknown"),
+            ("destroyed", "aircraft destroyed"),
+            ("damage_unknown", "aircraft with damage unknown"),
+        ]
+    if by == "class":
+        columns.append(("derived", "of which derived"))
+    columns += [
+        ("fatalities", "killed in these mishaps (known)"),
+        ("fatalities_unknown", "mishaps with killed unknown"),
+    ]
+    if by.startswith("pair"):
+        columns.append(("destroyed", "aircraft destroyed"))
+    return columns
+
+
 @handle_errors
 @filter_options
 def stats(
@@ -322,42 +356,46 @@ def stats(
         typer.Option(
             "--by",
             metavar="FIELD",
-            help="Group by year, fy (fiscal year), aircraft, family (airframe family), role,"
-            " category, class (stated, else derived), phase, mechanism (air refueling"
-            " mechanism), service, nation, hfacs-tier or hfacs-category.",
+            help="Group by year, fy (fiscal year), category, class (stated, else derived), phase,"
+            " mechanism (air refueling mechanism), service, nation, hfacs-tier or hfacs-category"
+            " (per mishap); aircraft, role or family (airframe family; per aircraft: what"
+            " happened aboard each); pair (tanker family -> receiver family) or pair,phase.",
         ),
     ] = StatsBy.year,
     format: FormatOpt = ListFormat.table,
 ) -> None:
     """Count mishaps and fatalities by a field; unknown fatalities are counted apart, never as 0.
 
-    Example: mishaps stats --by aircraft --role receiver
+    Per-aircraft groupings (aircraft, role, family) count each aircraft's own fatalities and
+    damage; the others count each mishap's totals. The table's headings say which.
+
+    Example: mishaps stats --by family --role receiver
     """
-    emit(stats_listing(open_database(ctx, readonly=True).stats(filters, by=by.value)), format)
+    db = open_database(ctx, readonly=True)
+    result = db.stats(filters, by=by.value)
+    hint = None
+    if result.total.mishaps == 0 and filters.aircraft is not None:
+        hint = db.aircraft_hint(filters.aircraft)
+    emit(stats_listing(result, hint=hint), format)
 
 
-def stats_listing(result: "Stats") -> "Listing":
+def stats_listing(result: "Stats", *, hint: str | None = None) -> "Listing":
+    """A stats result for output, its headings naming what it counts (mishaps or aircraft)."""
     from mishaps.output import Listing
 
-    by = result.by
     rows = [r.as_dict() for r in result.rows]
-    columns = [("key", {"fy": "fiscal year"}.get(by, by)), ("mishaps", "mishaps")]
-    if by in ("aircraft", "role", "family"):
-        columns.append(("aircraft", "aircraft"))
-    if by == "class":
-        columns.append(("derived", "of which derived"))
-    columns += [
-        ("fatalities", "fatalities (known)"),
-        ("fatalities_unknown", "cases with fatalities unknown"),
-    ]
+    columns = stats_columns(result)
+    notes = [f"Note: {hint}"] if hint else []
+    if result.note:
+        notes.append(f"Note: {result.note}.")
     return Listing(
         rows,
         columns,
         csv_columns=[k for k, _ in columns],
         shown=[*rows, result.total.as_dict()],
-        document={"by": by},
+        document={"by": result.by, "counts": result.counts},
         after={"total": result.total.as_dict(), "note": result.note},
-        notes=[f"Note: {result.note}."] if result.note else [],
+        notes=notes,
     )
 
 

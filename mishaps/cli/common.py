@@ -374,6 +374,17 @@ FILTER_OPTIONS: list[tuple[str, Any]] = [
         Annotated[Status | None, typer.Option(help="Information status.", rich_help_panel=PANEL)],
     ),
     (
+        "series",
+        Annotated[
+            str | None,
+            typer.Option(
+                help="Cases of this series (a recurring failure; list them with: mishaps series).",
+                rich_help_panel=PANEL,
+                metavar="ID",
+            ),
+        ],
+    ),
+    (
         "search",
         Annotated[
             str | None,
