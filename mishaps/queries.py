@@ -41,7 +41,7 @@ from mishaps.models import (
     MishapSeries,
 )
 from mishaps.schema import Case, date_period
-from mishaps.store import plain_words
+from mishaps.searchindex import plain_words
 
 
 def _aircraft_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:

@@ -2,7 +2,7 @@
 
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -120,30 +120,35 @@ def init_message(r: "InitResult") -> str:
     return text
 
 
+OnConflictOpt = Annotated[
+    OnConflict,
+    typer.Option(
+        help="When a case id is already in the database: stop with an error, skip the"
+        " case, or replace it (history keeps the old version)."
+    ),
+]
+DryRunOpt = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run", help="Report what would be added, replaced or skipped; write nothing."
+    ),
+]
+OnDuplicateOpt = Annotated[
+    OnDuplicate,
+    typer.Option(
+        help="When a case shares its day and an aircraft family with another case (maybe"
+        " one event under two ids): warn and import it, skip it, or refuse the import."
+    ),
+]
+
+
 @handle_errors
 def import_(
     ctx: typer.Context,
     files: FilesArg,
-    on_conflict: Annotated[
-        OnConflict,
-        typer.Option(
-            help="When a case id is already in the database: stop with an error, skip the"
-            " case, or replace it (history keeps the old version)."
-        ),
-    ] = OnConflict.error,
-    dry_run: Annotated[
-        bool,
-        typer.Option(
-            "--dry-run", help="Report what would be added, replaced or skipped; write nothing."
-        ),
-    ] = False,
-    on_duplicate: Annotated[
-        OnDuplicate,
-        typer.Option(
-            help="When a case shares its day and an aircraft family with another case (maybe"
-            " one event under two ids): warn and import it, skip it, or refuse the import."
-        ),
-    ] = OnDuplicate.warn,
+    on_conflict: OnConflictOpt = OnConflict.error,
+    dry_run: DryRunOpt = False,
+    on_duplicate: OnDuplicateOpt = OnDuplicate.warn,
 ) -> None:
     """Import cases from files, all or nothing: one bad record and nothing is written.
 
@@ -157,6 +162,10 @@ def import_(
     done = open_database(ctx).import_files(
         checked, on_conflict=on_conflict, on_duplicate=on_duplicate, dry_run=dry_run
     )
+    _print_import(done)
+
+
+def _print_import(done: Any) -> None:
     for warning in done.warnings:
         err(f"Warning: {warning}")
     r = done.result
