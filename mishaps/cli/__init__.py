@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from mishaps.cli import backup, cases, db, history, rates, report, taxonomy
+from mishaps.cli import backup, cases, db, history, rates, report, serve, taxonomy
 from mishaps.cli.common import State
 
 app = typer.Typer(
@@ -69,6 +69,7 @@ rates.register(app)
 history.register(app)
 backup.register(app)
 db.register(app)
+serve.register(app)
 
 
 def main() -> None:
