@@ -73,16 +73,94 @@ def extra_template_vars(view_name: str, table: str | None, request: Any, dataset
     async def inner() -> dict[str, Any]:
         from datasette.utils import urlsafe_components
 
+        db = datasette.get_database(database)
         (key,) = urlsafe_components(request.url_vars["pks"])
         if table == "cases":
             mishap_id: str | None = key
         else:
-            db = datasette.get_database(database)
             row = (await db.execute("select id from mishap where pk = ?", [key])).first()
             mishap_id = row[0] if row else None
-        return {"mishaps_brief_url": brief_path(mishap_id) if mishap_id else None}
+        if mishap_id is None:
+            return {}
+        found = {"mishaps_brief_url": brief_path(mishap_id)}
+        if table == "cases":
+            described = datasette.table_metadata(database, "cases").get("columns", {})
+            found["mishaps_case"] = await case_page(db, mishap_id, described)
+        return found
 
     return inner
+
+
+async def case_page(db: Any, mishap_id: str, described: dict[str, str]) -> dict[str, Any] | None:
+    """Everything the case page shows, read from the snapshot: the case, its aircraft, findings
+    (with their HFACS titles), categories (with names) and sources."""
+    case = (await db.execute("select * from cases where id = ?", [mishap_id])).first()
+    if case is None:
+        return None
+    case = dict(case)
+    pk = (await db.execute("select rowid from cases where id = ?", [mishap_id])).first()[0]
+    stored = dict((await db.execute("select * from mishap where pk = ?", [pk])).first())
+
+    async def rows(sql: str) -> list[dict[str, Any]]:
+        return [dict(r) for r in (await db.execute(sql, [pk])).rows]
+
+    aircraft = await rows("select * from aircraft where mishap_pk = ? order by position")
+    findings = await rows("select * from finding where mishap_pk = ? order by position")
+    codes = await rows(
+        "select h.finding_position, h.code, t.title from finding_hfacs h"
+        " left join hfacs t on t.code = h.code where h.mishap_pk = ? order by h.position"
+    )
+    for f in findings:
+        f["hfacs"] = [c for c in codes if c["finding_position"] == f["position"]]
+    categories = await rows(
+        "select c.code, n.name from mishap_category c left join cictt n on n.code = c.code"
+        " where c.mishap_pk = ? order by c.position"
+    )
+    sources = await rows("select * from source where mishap_pk = ? order by position")
+
+    def field(label: str, column: str, value: Any = None) -> dict[str, Any]:
+        shown = case.get(column) if value is None else value
+        return {"label": label, "value": shown, "description": described.get(column, "")}
+
+    money = case["damage_usd"]
+    place = case["location_description"]
+    if case["latitude"] is not None and case["longitude"] is not None:
+        place += f" ({case['latitude']:.4f}, {case['longitude']:.4f}"
+        if case.get("location_approximate"):
+            basis = case.get("location_basis")
+            place += "; approximate" + (f": {basis}" if basis else "")
+        place += ")"
+    cls = case["class"] and f"{case['class']} ({case['class_basis']})"
+    mechanisms = case.get("mechanisms")
+    facts = [
+        field("Date", "occurred_on"),
+        field("Time", "time", stored.get("time")),
+        field("Fiscal year", "fiscal_year"),
+        field("Status", "status"),
+        field("Service", "service"),
+        field("Operation", "operation"),
+        field("Refuelling method", "refueling_method"),
+        field("Refuelling phase", "refueling_phase"),
+        *([field("Mechanism", "mechanisms", ", ".join(json.loads(mechanisms)))]
+          if mechanisms else []),
+        field("Mishap class", "class", cls),
+        field("Fatalities", "fatalities"),
+        field("Injuries", "injuries"),
+        field("Damage", "damage_usd", None if money is None else f"US${money:,.0f}"),
+        field("Location", "location_description", place),
+        field("Country", "country"),
+    ]
+    return {
+        "id": mishap_id,
+        "title": case["title"],
+        "facts": facts,
+        "summary": case["summary"],
+        "notes": stored.get("notes"),
+        "categories": categories,
+        "aircraft": aircraft,
+        "findings": findings,
+        "sources": sources,
+    }
 
 
 @hookimpl
