@@ -62,8 +62,14 @@ def _cli_ids(runner, *args: str) -> list[str]:
 def test_format_doc_parses_every_section() -> None:
     docs = fields.field_docs()
     # One field of each table in docs/format.md, so a renamed heading cannot drop a section.
-    for path in ("id", "location.latitude", "refueling.phase", "aircraft.type", "findings.hfacs",
-                 "sources.url"):  # fmt: skip
+    for path in (
+        "id",
+        "location.latitude",
+        "refueling.phase",
+        "aircraft.type",
+        "findings.hfacs",
+        "sources.url",
+    ):
         assert docs[path].meaning, path
 
 
@@ -102,8 +108,14 @@ def test_metadata_titles_facets_sort_and_label(snapshot: Snapshot) -> None:
     assert cases["label_column"] == "title"
     assert cases["sort_desc"] == "occurred_on"
     plain = [f for f in cases["facets"] if isinstance(f, str)]
-    assert set(plain) >= {"refueling_method", "refueling_phase", "class", "status", "service",
-                          "fiscal_year"}  # fmt: skip
+    assert set(plain) >= {
+        "refueling_method",
+        "refueling_phase",
+        "class",
+        "status",
+        "service",
+        "fiscal_year",
+    }
     page = _json(snapshot, "/mishaps/cases.json?_size=max")
     occurred = [row[page["columns"].index("occurred_on")] for row in page["rows"]]
     assert occurred == sorted(occurred, reverse=True)

@@ -53,9 +53,20 @@ class Server:
 
     def cli_ids(self, *args: str) -> list[str]:
         out = subprocess.run(
-            [sys.executable, "-m", "mishaps", "--db", str(self.db), "list", "--format", "json",
-             *args],  # fmt: skip
-            capture_output=True, text=True, check=True,  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "mishaps",
+                "--db",
+                str(self.db),
+                "list",
+                "--format",
+                "json",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         return [c["id"] for c in json.loads(out)]
 
@@ -77,9 +88,21 @@ def server(tmp_path_factory: pytest.TempPathFactory, _seeded_template: Path) -> 
     engine.dispose()
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mishaps", "--db", str(db), "serve", "--port", str(port),
-         "--marking", "CUI"],  # fmt: skip
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "mishaps",
+            "--db",
+            str(db),
+            "serve",
+            "--port",
+            str(port),
+            "--marking",
+            "CUI",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -140,8 +140,10 @@ def _browse_columns() -> dict[str, dict[str, str]]:
         "service": mishap("service"),
         "refueling_method": mishap("refueling_method"),
         "refueling_phase": mishap("refueling_phase"),
-        "mechanisms": "What went wrong, in the order it happened." + ARRAY
-        + " " + _field("refueling.mechanism"),
+        "mechanisms": "What went wrong, in the order it happened."
+        + ARRAY
+        + " "
+        + _field("refueling.mechanism"),
         "class": "DoD mishap class: as a source states it, else derived by the tool from the"
         " damage, fatalities and the thresholds in force on the date (see class_basis).",
         "class_basis": "stated (a source gives the class) or derived (the tool's).",
@@ -149,8 +151,10 @@ def _browse_columns() -> dict[str, dict[str, str]]:
         "fatalities": mishap("fatalities"),
         "injuries": mishap("injuries"),
         "damage_usd": mishap("damage_usd"),
-        "aircraft_types": "Every aircraft type involved, each once." + ARRAY
-        + " " + _field("aircraft.type"),
+        "aircraft_types": "Every aircraft type involved, each once."
+        + ARRAY
+        + " "
+        + _field("aircraft.type"),
         "tanker_types": "Types of the aircraft in the tanker role." + ARRAY,
         "receiver_types": "Types of the aircraft in the receiver role." + ARRAY,
         "roles": "Roles of the aircraft involved." + ARRAY,
@@ -282,8 +286,7 @@ _TABLES: dict[str, dict[str, Any]] = {
 QUERIES: dict[str, dict[str, Any]] = {
     "pairs_by_phase": {
         "title": "Mishaps by tanker × receiver pair and refuelling phase",
-        "description": "Leave a type empty for any; a type matches by prefix (KC-46 finds"
-        " KC-46A).",
+        "description": "Leave a type empty for any; a type matches by prefix (KC-46 finds KC-46A).",
         "sql": "select tanker_type, receiver_type, coalesce(refueling_phase, 'unknown') as phase,"
         " count(*) as mishaps, json_group_array(case_id) as cases\n"
         "from case_pair\n"

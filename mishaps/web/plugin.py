@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 from datasette import hookimpl  # banned at module level elsewhere; a plugin is loaded by Datasette
@@ -47,8 +48,6 @@ async def brief(datasette: Any, request: Any) -> Response:
         options.get("reason"),
         options.get("office"),
     )
-    from pathlib import Path
-
     try:
         pdf = await asyncio.to_thread(render_brief, Path(snapshot), mishap_id, marking)
     except CaseNotFound:
@@ -82,7 +81,7 @@ def extra_template_vars(view_name: str, table: str | None, request: Any, dataset
             mishap_id = row[0] if row else None
         if mishap_id is None:
             return {}
-        found = {"mishaps_brief_url": brief_path(mishap_id)}
+        found: dict[str, Any] = {"mishaps_brief_url": brief_path(mishap_id)}
         if table == "cases":
             described = datasette.table_metadata(database, "cases").get("columns", {})
             found["mishaps_case"] = await case_page(db, mishap_id, described)
@@ -141,8 +140,11 @@ async def case_page(db: Any, mishap_id: str, described: dict[str, str]) -> dict[
         field("Operation", "operation"),
         field("Refuelling method", "refueling_method"),
         field("Refuelling phase", "refueling_phase"),
-        *([field("Mechanism", "mechanisms", ", ".join(json.loads(mechanisms)))]
-          if mechanisms else []),
+        *(
+            [field("Mechanism", "mechanisms", ", ".join(json.loads(mechanisms)))]
+            if mechanisms
+            else []
+        ),
         field("Mishap class", "class", cls),
         field("Fatalities", "fatalities"),
         field("Injuries", "injuries"),

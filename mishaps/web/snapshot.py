@@ -241,7 +241,10 @@ def build_browse_tables(conn: sqlite3.Connection) -> None:
         f"SELECT pk, mishap_class, {select} FROM mishap ORDER BY pk"
     ).fetchall():
         pk, stated = record[0], record[1]
-        row: dict[str, Any] = {"rowid": pk, **dict(zip([n for n, _ in copied], record[2:]))}
+        row: dict[str, Any] = {
+            "rowid": pk,
+            **dict(zip([n for n, _ in copied], record[2:], strict=True)),
+        }
         planes = aircraft.get(pk, [])
         row["class_basis"] = None if row["class"] is None else ("stated" if stated else "derived")
         row["aircraft_types"] = _dump(_distinct(t for _, t, _ in planes))
