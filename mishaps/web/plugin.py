@@ -165,13 +165,37 @@ async def case_page(db: Any, mishap_id: str, described: dict[str, str]) -> dict[
     }
 
 
+# Columns of the cases table that hold JSON arrays: shown as lists, not JSON.
+ARRAY_COLUMNS = frozenset(
+    {
+        "aircraft_types",
+        "tanker_types",
+        "receiver_types",
+        "roles",
+        "families",
+        "categories",
+        "hfacs",
+        "mechanisms",
+        "series",
+    }
+)
+SNIPPET = 120  # characters of a summary in the table; the case page has it whole
+
+
 @hookimpl
 def render_cell(value: Any, column: str, table: str | None, datasette: Any) -> Any:
-    """The map popup column reads as words, not JSON."""
-    if table != "cases" or column != "popup" or not value or _config(datasette) is None:
+    """Cells of the cases table that read better as words: lists, summaries, the map popup."""
+    if table != "cases" or not isinstance(value, str) or _config(datasette) is None:
         return None
-    try:
-        popup = json.loads(value)
-    except (TypeError, ValueError):
-        return None
-    return Markup(f"<span class='mishaps-popup'>{escape(popup.get('description', ''))}</span>")
+    if column in ARRAY_COLUMNS or column == "popup":
+        try:
+            data = json.loads(value)
+        except ValueError:
+            return None
+        if column == "popup":
+            return Markup("<span class='mishaps-popup'>on the map</span>")
+        return ", ".join(str(v) for v in data) if isinstance(data, list) else None
+    if column == "summary" and len(value) > SNIPPET:
+        cut = value[:SNIPPET].rsplit(" ", 1)[0]
+        return Markup(f"<span title='{escape(value)}'>{escape(cut)}&nbsp;…</span>")
+    return None
