@@ -277,3 +277,44 @@ def test_case_page_links_to_a_brief_that_is_that_cases_pdf(snapshot: Snapshot) -
     text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages)
     assert title.split()[0] in text and "CUI" in text
     assert missing.status_code == 404
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+@SQLITE_ONLY
+def test_serve_refuses_a_port_in_use_before_any_work(runner, seeded_db) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner("serve", "--port", str(port))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: port {port} on 127.0.0.1 is in use; pick another with --port\n"
+
+
+@SQLITE_ONLY
+def test_serve_announces_the_snapshot_and_how_to_refresh(runner, seeded_db, monkeypatch) -> None:
+    import uvicorn
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with sqlite3.connect(seeded_db) as conn:
+        (cases,) = conn.execute("SELECT count(*) FROM mishap").fetchone()
+    served: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(kw))
+    result = runner("serve", "--port", str(port))
+    assert result.exit_code == 0, result.stderr
+    assert served == [{"host": "127.0.0.1", "port": port, "log_level": "warning", "lifespan": "on"}]
+    first, second = result.stderr.splitlines()
+    assert first.startswith(f"Serving a read-only snapshot of {seeded_db} ({cases} cases, taken ")
+    assert first.endswith(f" UTC) at http://127.0.0.1:{port}/mishaps/cases")
+    assert second == (
+        "Changes made after now do not show: stop with Ctrl+C and run `mishaps serve` again to"
+        " refresh."
+    )

@@ -12,7 +12,7 @@ from mishaps.cli.report import DistributionOpt, MarkingOpt, OfficeOpt, ReasonOpt
 def serve(
     ctx: typer.Context,
     port: Annotated[
-        int, typer.Option("--port", "-p", min=0, max=65535, help="Port to listen on.")
+        int, typer.Option("--port", "-p", min=1, max=65535, help="Port to listen on.")
     ] = 8001,
     host: Annotated[
         str,
@@ -43,6 +43,8 @@ def serve(
 
     open_db(ctx)  # the default database is made on first use; others must be current
     url = db_url(ctx)[0]
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err(f"warning: listening on {host}: anyone who can reach this machine can read the cases")
 
     def announce(serving: Serving) -> None:
         snap = serving.snapshot
