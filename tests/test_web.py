@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import socket
 import sqlite3
 import stat
 from collections import Counter
@@ -284,8 +285,6 @@ def test_case_page_links_to_a_brief_that_is_that_cases_pdf(snapshot: Snapshot) -
 
 @SQLITE_ONLY
 def test_serve_refuses_a_port_in_use_before_any_work(runner, seeded_db) -> None:
-    import socket
-
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -298,8 +297,6 @@ def test_serve_refuses_a_port_in_use_before_any_work(runner, seeded_db) -> None:
 @SQLITE_ONLY
 def test_serve_announces_the_snapshot_and_how_to_refresh(runner, seeded_db, monkeypatch) -> None:
     import uvicorn
-
-    import socket
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
