@@ -13,7 +13,7 @@ from typing import Any
 
 from datasette import hookimpl  # banned at module level elsewhere; a plugin is loaded by Datasette
 from datasette.utils.asgi import NotFound, Response
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 BRIEF_ROUTE = r"^/-/mishaps/brief/(?P<mishap_id>[a-z0-9]+(?:-[a-z0-9]+)*)\.pdf$"
 
@@ -156,7 +156,7 @@ async def case_page(db: Any, mishap_id: str, described: dict[str, str]) -> dict[
         "id": mishap_id,
         "title": case["title"],
         "facts": facts,
-        "summary": case["summary"],
+        "summary": stored["summary"],
         "notes": stored.get("notes"),
         "categories": categories,
         "aircraft": aircraft,
@@ -179,12 +179,11 @@ ARRAY_COLUMNS = frozenset(
         "series",
     }
 )
-SNIPPET = 120  # characters of a summary in the table; the case page has it whole
 
 
 @hookimpl
 def render_cell(value: Any, column: str, table: str | None, datasette: Any) -> Any:
-    """Cells of the cases table that read better as words: lists, summaries, the map popup."""
+    """Cells of the cases table that read better as words: lists and the map popup."""
     if table != "cases" or not isinstance(value, str) or _config(datasette) is None:
         return None
     if column in ARRAY_COLUMNS or column == "popup":
@@ -195,7 +194,4 @@ def render_cell(value: Any, column: str, table: str | None, datasette: Any) -> A
         if column == "popup":
             return Markup("<span class='mishaps-popup'>on the map</span>")
         return ", ".join(str(v) for v in data) if isinstance(data, list) else None
-    if column == "summary" and len(value) > SNIPPET:
-        cut = value[:SNIPPET].rsplit(" ", 1)[0]
-        return Markup(f"<span title='{escape(value)}'>{escape(cut)}&nbsp;…</span>")
     return None
