@@ -308,7 +308,8 @@ def test_serve_announces_the_snapshot_and_how_to_refresh(runner, seeded_db, monk
     result = runner("serve", "--port", str(port))
     assert result.exit_code == 0, result.stderr
     assert served == [{"host": "127.0.0.1", "port": port, "log_level": "warning", "lifespan": "on"}]
-    first, second = result.stderr.splitlines()
+    taking, first, second = result.stderr.splitlines()
+    assert taking == f"Taking a read-only snapshot of {seeded_db} ..."
     assert first.startswith(f"Serving a read-only snapshot of {seeded_db} ({cases} cases, taken ")
     assert first.endswith(f" UTC) at http://127.0.0.1:{port}/mishaps/cases")
     assert second == (

