@@ -21,9 +21,9 @@ REQUIRED = [
     "source_urls",
 ]  # fmt: skip
 OPTIONAL = [
-    "time", "operation", "country", "latitude", "longitude", "refueling_method",
-    "refueling_phase", "damage_usd", "mishap_class", "fatalities", "injuries",
-    "occurrence_categories", "causes", "notes",
+    "time", "operation", "country", "latitude", "longitude", "approximate", "basis",
+    "refueling_method", "refueling_phase", "refueling_mechanism", "damage_usd", "mishap_class",
+    "fatalities", "injuries", "occurrence_categories", "series", "causes", "notes",
     "aircraft_count",  # written by `export --format csv`; checked against the aircraft column
 ]  # fmt: skip
 # Written by `export --format csv` but derived by the tool from the other fields, never stored:
@@ -43,8 +43,11 @@ _COLUMN_OF: dict[Path_, str] = {
     ("location", "country"): "country",
     ("location", "latitude"): "latitude",
     ("location", "longitude"): "longitude",
+    ("location", "approximate"): "approximate",
+    ("location", "basis"): "basis",
     ("refueling", "method"): "refueling_method",
     ("refueling", "phase"): "refueling_phase",
+    ("refueling", "mechanism"): "refueling_mechanism",
     ("location",): "location",
     ("refueling",): "refueling_method",
 }
@@ -55,6 +58,8 @@ class CsvRecord(Record):
 
     def problem(self, path: Path_, message: str) -> Problem:
         column = _COLUMN_OF.get(tuple(path))
+        if column is None and path and path[0] == "series":
+            column = "series"
         if column is None and path and path[0] in ("sources", "findings"):
             column = "source_urls" if path[0] == "sources" else "causes"
             if len(path) > 1 and isinstance(path[1], int):
@@ -135,16 +140,25 @@ def row_to_case(cells: dict[str, str]) -> tuple[dict[str, Any], list[tuple[Path_
     for column in ("latitude", "longitude"):
         if column in cells:
             location[column] = _number(cells[column])
+    if "approximate" in cells:
+        flag = cells["approximate"]
+        location["approximate"] = {"true": True, "false": False}.get(flag.lower(), flag)
+    if "basis" in cells:
+        location["basis"] = cells["basis"]
     data["location"] = location
-    refueling = {
+    refueling: dict[str, Any] = {
         key: cells[f"refueling_{key}"] for key in ("method", "phase") if f"refueling_{key}" in cells
     }
+    if "refueling_mechanism" in cells:
+        refueling["mechanism"] = _split(cells["refueling_mechanism"])
     if refueling:
         data["refueling"] = refueling
     if "damage_usd" in cells:
         data["damage_usd"] = _number(cells["damage_usd"])
     if "occurrence_categories" in cells:
         data["occurrence_categories"] = _split(cells["occurrence_categories"])
+    if "series" in cells:
+        data["series"] = _split(cells["series"])
     aircraft = []
     for i, entry in enumerate(_split(cells.get("aircraft", ""))):
         m = _AIRCRAFT.match(entry)

@@ -16,7 +16,7 @@ from mishaps import store
 from mishaps.db import write_session
 from mishaps.errors import Conflict, InvalidInput, NotFound, Problem
 from mishaps.files import Record, read_records
-from mishaps.schema import Case, validate_case
+from mishaps.schema import Case, uncited, validate_case
 from mishaps.vocab import OnConflict
 
 
@@ -34,12 +34,18 @@ class ImportResult:
     dry_run: bool = False
 
 
-def validate_records(records: Iterable[Record]) -> tuple[list[Loaded], list[Problem]]:
+def validate_records(
+    records: Iterable[Record], *, strict: bool = False
+) -> tuple[list[Loaded], list[Problem]]:
+    """Validate parsed records; ``strict`` also wants a cite for every filled fact field and
+    every finding (docs/format.md, "Citations")."""
     loaded: list[Loaded] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     for record in records:
         case, issues = validate_case(record.data)
+        if case is not None and strict:
+            issues = uncited(case)
         found = [record.problem(path, message) for path, message in issues]
         problems.extend(sorted(found, key=lambda p: p.line if p.line is not None else 1 << 30))
         if case is None:
@@ -56,7 +62,7 @@ def validate_records(records: Iterable[Record]) -> tuple[list[Loaded], list[Prob
     return loaded, problems
 
 
-def load_files(paths: Sequence[Path]) -> list[Loaded]:
+def load_files(paths: Sequence[Path], *, strict: bool = False) -> list[Loaded]:
     """Read and validate every file; raise InvalidInput naming every problem in all of them."""
     records: list[Record] = []
     problems: list[Problem] = []
@@ -64,7 +70,7 @@ def load_files(paths: Sequence[Path]) -> list[Loaded]:
         recs, probs = read_records(path)
         records.extend(recs)
         problems.extend(probs)
-    loaded, more = validate_records(records)
+    loaded, more = validate_records(records, strict=strict)
     problems.extend(more)
     if problems:
         raise InvalidInput(problems)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 # Status prefixes (AFI 16-401): G grounded, J/N special test, X experimental, Y prototype,
 # Z planning. X alone is also the "research" basic mission (X-15), hence the length rule below.
@@ -43,3 +44,67 @@ def parse(designation: str) -> Mds | None:
     if len(mission) >= 2 and mission[0] in _STATUS and "/" not in mission[:2]:
         prefix, mission = mission[0], mission[1:]
     return Mds(prefix=prefix, mission=mission, design=m["design"], series=m["series"] or None)
+
+
+def _family_of_mds(parsed: Mds) -> str:
+    # The status prefix is left out: an NKC-135A (special test) is still a KC-135 airframe.
+    return f"{parsed.mission}-{parsed.design}"
+
+
+@dataclass(frozen=True)
+class _Aliases:
+    exact: dict[str, str]  # normalized name -> family
+    by_mds: dict[tuple[str, str], str]  # (mission, design) -> family, for MDS aliases
+
+
+@cache
+def _aliases() -> _Aliases:
+    from mishaps.config import data_dir
+
+    path = data_dir() / "aircraft_families.yaml"
+    exact: dict[str, str] = {}
+    by_mds: dict[tuple[str, str], str] = {}
+    if not path.exists():
+        return _Aliases(exact, by_mds)
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with path.open(encoding="utf-8") as fh:
+        doc = yaml.load(fh, Loader=loader)
+    for entry in doc["families"]:
+        for name in [entry["family"], *entry["names"]]:
+            exact[normalize_type(name)] = entry["family"]
+            parsed = parse(name)
+            if parsed is not None and parsed.series is None:
+                by_mds[(parsed.mission, parsed.design)] = entry["family"]
+    return _Aliases(exact, by_mds)
+
+
+def family(type_: str) -> str:
+    """The airframe family of an aircraft type, for grouping and matching.
+
+    Aliases in ``data/aircraft_families.yaml`` tie one airframe's names together (``Voyager
+    KC2`` and ``KC-30A`` are ``A330 MRTT``; ``F-18`` and ``CF-18`` are ``F/A-18``); otherwise an
+    MDS designation's family is its mission and design (``KC-135R`` -> ``KC-135``, ``F-22A`` ->
+    ``F-22``), and any other type is its own family, single-spaced.
+    """
+    aliases = _aliases()
+    found = aliases.exact.get(normalize_type(type_))
+    if found is not None:
+        return found
+    parsed = parse(type_)
+    if parsed is None:
+        return " ".join(type_.split())
+    return aliases.by_mds.get((parsed.mission, parsed.design)) or _family_of_mds(parsed)
+
+
+def family_names(query: str) -> list[str]:
+    """Every family a ``--aircraft`` query names through an alias (empty when none does)."""
+    aliases = _aliases()
+    out = {f for n, f in aliases.exact.items() if n == normalize_type(query)}
+    parsed = parse(query)
+    if parsed is not None and parsed.series is None:
+        hit = aliases.by_mds.get((parsed.mission, parsed.design))
+        if hit is not None:
+            out.add(hit)
+    return sorted(out)

@@ -52,6 +52,8 @@ class Mishap(SQLModel, table=True):
     country: str | None = Field(default=None, index=True)
     latitude: float | None = None
     longitude: float | None = None
+    location_approximate: bool | None = None  # the coordinates are a named place's
+    location_basis: str | None = None
     refueling_method: str | None = Field(default=None, index=True)
     refueling_phase: str | None = Field(default=None, index=True)
     damage_usd: float | None = None
@@ -78,6 +80,7 @@ class Aircraft(SQLModel, table=True):
         Index("ix_aircraft_mds", "mds_design", "mds_mission", "mds_series"),
         Index("ix_aircraft_type_norm", "type_norm"),
         Index("ix_aircraft_role", "role", "mishap_pk"),
+        Index("ix_aircraft_family", "family", "mishap_pk"),
     )
 
     mishap_pk: int = Field(sa_column=_parent())
@@ -90,6 +93,8 @@ class Aircraft(SQLModel, table=True):
     mds_design: str | None = None
     mds_series: str | None = None
     type_norm: str = Field(sa_type=BYTES)  # case-folded, single-spaced type, for non-MDS matching
+    # The airframe family (mishaps.mds.family): KC-135R -> KC-135, Voyager KC2 -> A330 MRTT.
+    family: str | None = Field(default=None, sa_type=BYTES)
     serial: str | None = None
     unit: str | None = None
     callsign: str | None = None
@@ -106,6 +111,8 @@ class Finding(SQLModel, table=True):
     position: int = Field(primary_key=True)
     kind: str = Field(index=True)
     text: str
+    status: str | None = None  # recommendations only: open | implemented | rejected | unknown
+    status_as_of: str | None = None
 
 
 class FindingHfacs(SQLModel, table=True):
@@ -116,6 +123,52 @@ class FindingHfacs(SQLModel, table=True):
     finding_position: int = Field(primary_key=True)
     position: int = Field(primary_key=True)
     code: str = Field(sa_type=BYTES)
+
+
+class FindingCite(SQLModel, table=True):
+    """A source a finding cites, by its number in the case's sources (1 = the first)."""
+
+    __tablename__ = "finding_cite"
+
+    mishap_pk: int = Field(sa_column=_parent())
+    finding_position: int = Field(primary_key=True)
+    position: int = Field(primary_key=True)
+    source: int
+
+
+class MishapCite(SQLModel, table=True):
+    """One (field path, source number) pair of a case's ``cites``, in the file's order."""
+
+    __tablename__ = "mishap_cite"
+
+    mishap_pk: int = Field(sa_column=_parent())
+    position: int = Field(primary_key=True)
+    path: str
+    source: int
+
+
+class MishapMechanism(SQLModel, table=True):
+    __tablename__ = "mishap_mechanism"
+    __table_args__ = (
+        Index("ix_mishap_mechanism_code", "code", "mishap_pk"),
+        UniqueConstraint("mishap_pk", "code"),
+    )
+
+    mishap_pk: int = Field(sa_column=_parent())
+    position: int = Field(primary_key=True)
+    code: str = Field(sa_type=BYTES)
+
+
+class MishapSeries(SQLModel, table=True):
+    __tablename__ = "mishap_series"
+    __table_args__ = (
+        Index("ix_mishap_series_id", "series_id", "mishap_pk"),
+        UniqueConstraint("mishap_pk", "series_id"),
+    )
+
+    mishap_pk: int = Field(sa_column=_parent())
+    position: int = Field(primary_key=True)
+    series_id: str = Field(sa_type=BYTES)
 
 
 class MishapCategory(SQLModel, table=True):
@@ -142,7 +195,17 @@ class Source(SQLModel, table=True):
     kind: str
 
 
-CHILD_TABLES = (Aircraft, Finding, FindingHfacs, MishapCategory, Source)
+CHILD_TABLES = (
+    Aircraft,
+    Finding,
+    FindingHfacs,
+    FindingCite,
+    MishapCite,
+    MishapMechanism,
+    MishapSeries,
+    MishapCategory,
+    Source,
+)
 
 
 class Revision(SQLModel, table=True):

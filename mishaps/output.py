@@ -121,8 +121,11 @@ CSV_COLUMNS = [
     "country",
     "latitude",
     "longitude",
+    "approximate",
+    "basis",
     "refueling_method",
     "refueling_phase",
+    "refueling_mechanism",
     "damage_usd",
     "mishap_class",
     "derived_class",
@@ -131,6 +134,7 @@ CSV_COLUMNS = [
     "fatalities",
     "injuries",
     "occurrence_categories",
+    "series",
     "aircraft_count",
     "aircraft",
     "causes",
@@ -156,8 +160,11 @@ def case_csv_row(case: Case) -> dict[str, Any]:
         "country": case.location.country,
         "latitude": case.location.latitude,
         "longitude": case.location.longitude,
+        "approximate": _flag(case.location.approximate),
+        "basis": case.location.basis,
         "refueling_method": case.refueling.method.value,
         "refueling_phase": case.refueling.phase.value,
+        "refueling_mechanism": "; ".join(case.refueling.mechanism),
         "damage_usd": case.damage_usd,
         "mishap_class": case.mishap_class.value if case.mishap_class else None,
         "derived_class": classes.derive(case).mishap_class,
@@ -166,6 +173,7 @@ def case_csv_row(case: Case) -> dict[str, Any]:
         "fatalities": case.fatalities,
         "injuries": case.injuries,
         "occurrence_categories": "; ".join(case.occurrence_categories),
+        "series": "; ".join(case.series),
         "aircraft_count": len(case.aircraft),
         "aircraft": "; ".join(
             f"{a.role.value} {a.type}" + (f" ({a.serial})" if a.serial else "")
@@ -175,6 +183,10 @@ def case_csv_row(case: Case) -> dict[str, Any]:
         "summary": case.summary,
         "source_urls": " ".join(s.url for s in case.sources),
     }
+
+
+def _flag(value: bool | None) -> str | None:
+    return None if value is None else ("true" if value else "false")
 
 
 def class_text(case: Case) -> str:

@@ -23,6 +23,7 @@ from mishaps.vocab import (
     Method,
     MishapClass,
     Phase,
+    RecommendationStatus,
     Role,
     SourceKind,
     Status,
@@ -94,6 +95,9 @@ Text = Annotated[str, BeforeValidator(_text)]
 PartialDate = Annotated[str, BeforeValidator(_partial_date)]
 Count = Annotated[int, Field(strict=True, ge=0)]
 Money = Annotated[float | int, BeforeValidator(_number), Field(ge=0)]
+# A source's number: its position in the case's `sources`, from 1.
+SourceNumber = Annotated[int, Field(strict=True, ge=1)]
+Flag = Annotated[bool, Field(strict=True)]
 
 
 def _enum(kind: Any) -> Any:
@@ -147,6 +151,24 @@ def _category(value: Any) -> Any:
     return value
 
 
+@cache
+def mechanism_codes() -> tuple[str, ...]:
+    from mishaps.taxonomy import mechanisms
+
+    return tuple(m.code for m in mechanisms())
+
+
+def _mechanism(value: Any) -> Any:
+    value = _text(value)
+    if value not in mechanism_codes():
+        close = difflib.get_close_matches(value.lower(), mechanism_codes(), n=1)
+        hint = (
+            f"; did you mean {close[0]}?" if close else f"; known: {', '.join(mechanism_codes())}"
+        )
+        raise ValueError(f"{value!r} is not a refuelling mechanism{hint}")
+    return value
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -158,11 +180,15 @@ class Location(_Model):
     ) = None
     latitude: Annotated[float, _coordinate(90)] | None = None
     longitude: Annotated[float, _coordinate(180)] | None = None
+    # True: the coordinates are a named place's (town, base, sea area), not the mishap's own.
+    approximate: Flag | None = None
+    basis: Text | None = None  # where the coordinates come from; required when approximate
 
 
 class Refueling(_Model):
     method: Annotated[Method, _enum(Method)] = Method.unknown
     phase: Annotated[Phase, _enum(Phase)] = Phase.unknown
+    mechanism: list[Annotated[str, BeforeValidator(_mechanism)]] = []
 
 
 class AircraftIn(_Model):
@@ -183,6 +209,9 @@ class FindingIn(_Model):
     hfacs: list[
         Annotated[str, _pattern(HFACS_PATTERN, "a DoD HFACS code such as AE104 or PC102")]
     ] = []
+    status: Annotated[RecommendationStatus, _enum(RecommendationStatus)] | None = None
+    status_as_of: PartialDate | None = None
+    cites: list[SourceNumber] = []
 
 
 class SourceIn(_Model):
@@ -193,10 +222,13 @@ class SourceIn(_Model):
     kind: Annotated[SourceKind, _enum(SourceKind)]
 
 
+CaseId = Annotated[
+    str, _pattern(ID_PATTERN, "an id of lower-case letters, digits and single hyphens")
+]
+
+
 class Case(_Model):
-    id: Annotated[
-        str, _pattern(ID_PATTERN, "an id of lower-case letters, digits and single hyphens")
-    ]
+    id: CaseId
     title: Text
     occurred_on: PartialDate
     time: Text | None = None
@@ -210,11 +242,14 @@ class Case(_Model):
     fatalities: Count | None = None
     injuries: Count | None = None
     occurrence_categories: list[Annotated[str, BeforeValidator(_category)]] = []
+    series: list[CaseId] = []  # ids of the series the case belongs to (seed_data/series.yaml)
     aircraft: Annotated[list[AircraftIn], Field(min_length=1)]
     findings: list[FindingIn] = []
     summary: Text
     notes: Text | None = None
     sources: Annotated[list[SourceIn], Field(min_length=1)]
+    # field path -> the numbers of the sources that state it (1 = the first of `sources`)
+    cites: dict[str, Annotated[list[SourceNumber], Field(min_length=1)]] = {}
 
     def to_document(self) -> dict[str, Any]:
         """The case in the interchange format, every field present (null = unknown)."""
@@ -274,6 +309,158 @@ def consistency(case: Case) -> list[Issue]:
         )
     if len(set(case.occurrence_categories)) != len(case.occurrence_categories):
         issues.append((("occurrence_categories",), "lists a category twice"))
+    issues += _location_rules(case.location)
+    issues += _refueling_rules(case.refueling)
+    if len(set(case.series)) != len(case.series):
+        issues.append((("series",), "lists a series twice"))
+    for i, f in enumerate(case.findings):
+        if f.kind is not FindingKind.recommendation:
+            for name in ("status", "status_as_of"):
+                if getattr(f, name) is not None:
+                    issues.append(
+                        (
+                            ("findings", i, name),
+                            f"only a recommendation has a {name}, not a {f.kind.value}",
+                        )
+                    )
+        elif f.status_as_of is not None and f.status is None:
+            issues.append((("findings", i, "status_as_of"), "is given without a status"))
+        issues += _numbers(("findings", i, "cites"), f.cites, len(case.sources))
+    issues += cite_problems(case)
+    return issues
+
+
+def _location_rules(loc: Location) -> list[Issue]:
+    issues: list[Issue] = []
+    if loc.approximate:
+        if loc.basis is None:
+            issues.append(
+                (
+                    ("location", "basis"),
+                    "is required when approximate is true: name the place whose coordinates"
+                    " these are (the town, base or sea area the sources name)",
+                )
+            )
+        if loc.latitude is None or loc.longitude is None:
+            issues.append(
+                (
+                    ("location", "approximate"),
+                    "is true but the location has no latitude and longitude to be approximate",
+                )
+            )
+    return issues
+
+
+def _refueling_rules(r: Refueling) -> list[Issue]:
+    issues: list[Issue] = []
+    if r.mechanism and r.phase is Phase.not_refueling:
+        issues.append(
+            (
+                ("refueling", "mechanism"),
+                "a mishap outside refuelling (phase not-refueling) has no refuelling mechanism",
+            )
+        )
+    if len(set(r.mechanism)) != len(r.mechanism):
+        issues.append((("refueling", "mechanism"), "lists a mechanism twice"))
+    return issues
+
+
+# --- citations --------------------------------------------------------------------------------
+
+# The fields `validate --strict` wants a cite for whenever they are filled (docs/format.md).
+STRICT_FIELDS = (
+    "occurred_on", "time", "location.description", "location.country", "location.latitude",
+    "location.longitude", "fatalities", "injuries", "damage_usd", "mishap_class",
+    "refueling.method", "refueling.phase", "refueling.mechanism",
+)  # fmt: skip
+STRICT_AIRCRAFT_FIELDS = ("serial", "unit", "callsign", "crew", "fatalities", "injuries", "damage")
+# Not facts a source states, or cited elsewhere: a case's id, its cites and sources, findings.
+_UNCITABLE = frozenset({"id", "cites", "sources", "findings"})
+_GROUPS: dict[str, type[BaseModel]] = {"location": Location, "refueling": Refueling}
+_CITE_PATH = re.compile(
+    r"^(?:(?P<group>location|refueling)\.|aircraft\[(?P<index>\d{1,4})\]\.)?(?P<name>[a-z_]+)$"
+)
+
+
+def _filled(value: Any) -> bool:
+    if value is None or value == []:
+        return False
+    return value not in (Method.unknown, Phase.unknown, Damage.unknown)
+
+
+def cite_target(case: Case, path: str) -> tuple[tuple[str | int, ...] | None, str | None]:
+    """The location of the field a cite path names, or None and why it names none."""
+    m = _CITE_PATH.match(path)
+    if m is None:
+        return None, (
+            "is not a field path; write a field as in the format: fatalities,"
+            " location.country, refueling.phase, aircraft[0].serial"
+        )
+    name = m["name"]
+    if m["group"] is not None:
+        model: type[BaseModel] = _GROUPS[m["group"]]
+        loc: tuple[str | int, ...] = (m["group"], name)
+        holder: Any = getattr(case, m["group"])
+    elif m["index"] is not None:
+        index = int(m["index"])
+        if index >= len(case.aircraft):
+            return None, f"names no aircraft: the case lists {len(case.aircraft)} (from 0)"
+        model, loc, holder = AircraftIn, ("aircraft", index, name), case.aircraft[index]
+    else:
+        model, loc, holder = Case, (name,), case
+    fields = [f for f in FIELD_NAMES[model] if model is not Case or f not in _UNCITABLE]
+    if name in ("location", "refueling", "aircraft") and model is Case:
+        example = {"location": "location.country", "refueling": "refueling.phase"}.get(
+            name, "aircraft[0].serial"
+        )
+        return None, f"is a group of fields; cite its fields, e.g. {example}"
+    if name not in fields:
+        close = difflib.get_close_matches(name, fields, n=1)
+        hint = f"; did you mean {path[: -len(name)] + close[0]!r}?" if close else ""
+        return None, f"names no field of the format{hint}"
+    if not _filled(getattr(holder, name)):
+        return None, "names a field that is not filled (unknown); cite only what the case states"
+    return loc, None
+
+
+def _numbers(where: tuple[str | int, ...], numbers: list[int], sources: int) -> list[Issue]:
+    issues: list[Issue] = []
+    for j, n in enumerate(numbers):
+        if n > sources:
+            listed = f"the case lists {sources} source{'s' if sources != 1 else ''}"
+            issues.append(((*where, j), f"source {n} does not exist: {listed}"))
+        elif n in numbers[:j]:
+            issues.append(((*where, j), f"cites source {n} twice"))
+    return issues
+
+
+def cite_problems(case: Case) -> list[Issue]:
+    """Cites that name no filled field, or a source the case does not list."""
+    issues: list[Issue] = []
+    for path, numbers in case.cites.items():
+        _, why = cite_target(case, path)
+        if why is not None:
+            issues.append((("cites", path), why))
+        issues += _numbers(("cites", path), numbers, len(case.sources))
+    return issues
+
+
+def uncited(case: Case) -> list[Issue]:
+    """What `validate --strict` adds: filled fact fields and findings that cite no source."""
+    issues: list[Issue] = []
+    wanted = [(p, cite_target(case, p)[0]) for p in STRICT_FIELDS]
+    for i, a in enumerate(case.aircraft):
+        wanted += [
+            (f"aircraft[{i}].{n}", ("aircraft", i, n))
+            for n in STRICT_AIRCRAFT_FIELDS
+            if _filled(getattr(a, n))
+        ]
+    for path, loc in wanted:
+        if loc is not None and not case.cites.get(path):
+            issues.append((loc, f"no source is cited for it (add {path}: [N] under cites)"))
+    for i, f in enumerate(case.findings):
+        if not f.cites:
+            issues.append((("findings", i), "the finding cites no source (add cites: [N])"))
     return issues
 
 
@@ -292,6 +479,8 @@ def _issue(error: Any, data: dict[str, Any]) -> Issue:
         return loc, str(error["ctx"]["error"])
     if kind in ("int_type", "int_from_float", "int_parsing"):
         return loc, f"expected a whole number, got {_show(error['input'])}"
+    if kind == "bool_type":
+        return loc, f"expected true or false, got {_show(error['input'])}"
     if kind in ("greater_than_equal",):
         return loc, f"must be at least {error['ctx']['ge']}, got {_show(error['input'])}"
     if kind == "too_short":

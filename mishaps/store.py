@@ -21,9 +21,13 @@ from mishaps.db import is_sqlite
 from mishaps.models import (
     Aircraft,
     Finding,
+    FindingCite,
     FindingHfacs,
     Mishap,
     MishapCategory,
+    MishapCite,
+    MishapMechanism,
+    MishapSeries,
     Revision,
     Source,
 )
@@ -61,6 +65,8 @@ def _mishap_row(case: Case) -> dict[str, Any]:
         "country": case.location.country,
         "latitude": case.location.latitude,
         "longitude": case.location.longitude,
+        "location_approximate": case.location.approximate,
+        "location_basis": case.location.basis,
         "refueling_method": case.refueling.method.value,
         "refueling_phase": case.refueling.phase.value,
         "damage_usd": case.damage_usd,
@@ -90,6 +96,10 @@ def insert_cases(session: Session, cases: Sequence[Case]) -> list[int]:
     hfacs: list[dict[str, Any]] = []
     categories: list[dict[str, Any]] = []
     sources: list[dict[str, Any]] = []
+    finding_cites: list[dict[str, Any]] = []
+    cites: list[dict[str, Any]] = []
+    mechanisms: list[dict[str, Any]] = []
+    series: list[dict[str, Any]] = []
     for pk, case in zip(pks, cases, strict=True):
         for pos, a in enumerate(case.aircraft):
             parsed = mds.parse(a.type)
@@ -104,6 +114,7 @@ def insert_cases(session: Session, cases: Sequence[Case]) -> list[int]:
                     "mds_design": parsed.design if parsed else None,
                     "mds_series": parsed.series if parsed else None,
                     "type_norm": mds.normalize_type(a.type),
+                    "family": mds.family(a.type),
                     "serial": a.serial,
                     "unit": a.unit,
                     "callsign": a.callsign,
@@ -115,12 +126,35 @@ def insert_cases(session: Session, cases: Sequence[Case]) -> list[int]:
             )
         for pos, f in enumerate(case.findings):
             findings.append(
-                {"mishap_pk": pk, "position": pos, "kind": f.kind.value, "text": f.text}
+                {
+                    "mishap_pk": pk,
+                    "position": pos,
+                    "kind": f.kind.value,
+                    "text": f.text,
+                    "status": f.status.value if f.status else None,
+                    "status_as_of": f.status_as_of,
+                }
             )
             hfacs.extend(
                 {"mishap_pk": pk, "finding_position": pos, "position": i, "code": code}
                 for i, code in enumerate(f.hfacs)
             )
+            finding_cites.extend(
+                {"mishap_pk": pk, "finding_position": pos, "position": i, "source": n}
+                for i, n in enumerate(f.cites)
+            )
+        pairs = [(path, n) for path, numbers in case.cites.items() for n in numbers]
+        cites.extend(
+            {"mishap_pk": pk, "position": i, "path": path, "source": n}
+            for i, (path, n) in enumerate(pairs)
+        )
+        mechanisms.extend(
+            {"mishap_pk": pk, "position": i, "code": code}
+            for i, code in enumerate(case.refueling.mechanism)
+        )
+        series.extend(
+            {"mishap_pk": pk, "position": i, "series_id": sid} for i, sid in enumerate(case.series)
+        )
         categories.extend(
             {"mishap_pk": pk, "position": i, "code": code}
             for i, code in enumerate(case.occurrence_categories)
@@ -141,6 +175,10 @@ def insert_cases(session: Session, cases: Sequence[Case]) -> list[int]:
         (Aircraft, aircraft),
         (Finding, findings),
         (FindingHfacs, hfacs),
+        (FindingCite, finding_cites),
+        (MishapCite, cites),
+        (MishapMechanism, mechanisms),
+        (MishapSeries, series),
         (MishapCategory, categories),
         (Source, sources),
     ):
@@ -244,12 +282,24 @@ def _load_chunk(session: Session, part: Sequence[int]) -> dict[int, Case]:
     )
     cats = _children(session, MishapCategory, part, MishapCategory.position)
     sources = _children(session, Source, part, Source.position)
+    finding_cites = _children(
+        session, FindingCite, part, FindingCite.finding_position, FindingCite.position
+    )
+    cites = _children(session, MishapCite, part, MishapCite.position)
+    mechanisms = _children(session, MishapMechanism, part, MishapMechanism.position)
+    series = _children(session, MishapSeries, part, MishapSeries.position)
     out = {}
     for m in mishaps:
         assert m.pk is not None
         codes: dict[int, list[str]] = defaultdict(list)
         for h in hfacs[m.pk]:
             codes[h.finding_position].append(h.code)
+        cited: dict[int, list[int]] = defaultdict(list)
+        for c in finding_cites[m.pk]:
+            cited[c.finding_position].append(c.source)
+        by_path: dict[str, list[int]] = {}
+        for c in cites[m.pk]:
+            by_path.setdefault(c.path, []).append(c.source)
         doc = {
             "id": m.id,
             "title": m.title,
@@ -263,13 +313,20 @@ def _load_chunk(session: Session, part: Sequence[int]) -> dict[int, Case]:
                 "country": m.country,
                 "latitude": m.latitude,
                 "longitude": m.longitude,
+                "approximate": m.location_approximate,
+                "basis": m.location_basis,
             },
-            "refueling": {"method": m.refueling_method, "phase": m.refueling_phase},
+            "refueling": {
+                "method": m.refueling_method,
+                "phase": m.refueling_phase,
+                "mechanism": [x.code for x in mechanisms[m.pk]],
+            },
             "damage_usd": m.damage_usd,
             "mishap_class": m.mishap_class,
             "fatalities": m.fatalities,
             "injuries": m.injuries,
             "occurrence_categories": [c.code for c in cats[m.pk]],
+            "series": [x.series_id for x in series[m.pk]],
             "aircraft": [
                 {
                     "role": a.role,
@@ -285,7 +342,15 @@ def _load_chunk(session: Session, part: Sequence[int]) -> dict[int, Case]:
                 for a in aircraft[m.pk]
             ],
             "findings": [
-                {"kind": f.kind, "text": f.text, "hfacs": codes[f.position]} for f in findings[m.pk]
+                {
+                    "kind": f.kind,
+                    "text": f.text,
+                    "hfacs": codes[f.position],
+                    "status": f.status,
+                    "status_as_of": f.status_as_of,
+                    "cites": cited[f.position],
+                }
+                for f in findings[m.pk]
             ],
             "summary": m.summary,
             "notes": m.notes,
@@ -299,6 +364,7 @@ def _load_chunk(session: Session, part: Sequence[int]) -> dict[int, Case]:
                 }
                 for s in sources[m.pk]
             ],
+            "cites": by_path,
         }
         out[m.pk] = Case.model_validate(doc)
     return out
@@ -331,6 +397,24 @@ def record_revisions(
     ]
     if rows:
         session.execute(insert(_table(Revision)), rows)
+
+
+def refresh_families(session: Session) -> int:
+    """Recompute every aircraft's family from its type (mishaps.mds.family); returns how many
+    changed. Plain SQL by column name, so a migration can call it on the schema of its day."""
+    updates = [
+        {"pk": mpk, "pos": pos, "family": new}
+        for mpk, pos, type_, old in session.execute(
+            text("SELECT mishap_pk, position, type, family FROM aircraft")
+        )
+        if (new := mds.family(type_)) != old
+    ]
+    if updates:
+        session.execute(
+            text("UPDATE aircraft SET family = :family WHERE mishap_pk = :pk AND position = :pos"),
+            updates,
+        )
+    return len(updates)
 
 
 def refresh_derived(session: Session) -> int:

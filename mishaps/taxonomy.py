@@ -1,4 +1,5 @@
-"""Reference taxonomies shipped as data with their provenance: CICTT and DoD HFACS 8.0."""
+"""Reference taxonomies shipped as data with their provenance: CICTT, DoD HFACS 8.0 and the
+project's refuelling mechanisms."""
 
 from __future__ import annotations
 
@@ -35,6 +36,14 @@ class HfacsCode:
     note: str | None
 
 
+@dataclass(frozen=True)
+class Mechanism:
+    code: str
+    name: str
+    definition: str
+    example: str | None
+
+
 # libyaml's loader when PyYAML was built with it: the same safe schema, ~10x faster, and these
 # files are read by every command that validates or reports on a case.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -53,6 +62,23 @@ def cictt_document() -> dict[str, Any]:
 
 def hfacs_document() -> dict[str, Any]:
     return _load("hfacs.yaml")
+
+
+def mechanisms_document() -> dict[str, Any]:
+    return _load("mechanisms.yaml")
+
+
+@cache
+def mechanisms() -> tuple[Mechanism, ...]:
+    """The refuelling mechanism codes, in the order the data file lists them."""
+    return tuple(
+        Mechanism(m["code"], m["name"], m["definition"].strip(), m.get("example"))
+        for m in mechanisms_document()["mechanisms"]
+    )
+
+
+def mechanism_name(code: str) -> str | None:
+    return next((m.name for m in mechanisms() if m.code == code), None)
 
 
 @cache

@@ -60,6 +60,15 @@ class FindingKind(str, Enum):
     recommendation = "recommendation"
 
 
+class RecommendationStatus(str, Enum):
+    """Where a recommendation stands, as a source says (on recommendation findings only)."""
+
+    open = "open"
+    implemented = "implemented"
+    rejected = "rejected"
+    unknown = "unknown"
+
+
 class SourceKind(str, Enum):
     aib_report = "aib-report"
     official_release = "official-release"

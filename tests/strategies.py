@@ -7,8 +7,28 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from mishaps.schema import ID_PATTERN, cictt_codes
-from mishaps.vocab import Damage, FindingKind, Method, MishapClass, Phase, Role, SourceKind, Status
+from mishaps.schema import (
+    FIELD_NAMES,
+    ID_PATTERN,
+    AircraftIn,
+    Case,
+    Location,
+    Refueling,
+    cictt_codes,
+    cite_target,
+    mechanism_codes,
+)
+from mishaps.vocab import (
+    Damage,
+    FindingKind,
+    Method,
+    MishapClass,
+    Phase,
+    RecommendationStatus,
+    Role,
+    SourceKind,
+    Status,
+)
 
 
 def _values(kind: Any) -> st.SearchStrategy[str]:
@@ -103,4 +123,58 @@ def case_doc(draw: st.DrawFn, mishap_id: st.SearchStrategy[str] = case_id) -> di
     )
     if severe and doc.get("mishap_class") not in (None, "A"):
         doc["mishap_class"] = "A"
+    _format_extensions(draw, doc)
     return doc
+
+
+def _format_extensions(draw: st.DrawFn, doc: dict[str, Any]) -> None:
+    """The fields of issue 12 section 2 and issue 17, drawn so that their rules hold."""
+    location = doc["location"]
+    approximate = draw(st.none() | st.booleans())
+    if approximate is not None:
+        location["approximate"] = approximate
+    if approximate:
+        location["latitude"] = (
+            draw(coordinate) if location.get("latitude") is None else location["latitude"]
+        )
+        location["longitude"] = (
+            draw(longitude) if location.get("longitude") is None else location["longitude"]
+        )
+        location["basis"] = draw(text)
+    elif draw(st.booleans()):
+        location["basis"] = draw(optional_text)
+    refueling = doc.get("refueling")
+    if refueling is not None and refueling.get("phase") != Phase.not_refueling.value:
+        codes = draw(st.lists(st.sampled_from(mechanism_codes()), max_size=3, unique=True))
+        if codes or draw(st.booleans()):
+            refueling["mechanism"] = codes
+    if draw(st.booleans()):
+        doc["series"] = draw(st.lists(case_id, max_size=2, unique=True))
+    numbers = st.integers(min_value=1, max_value=len(doc["sources"]))
+    for f in doc.get("findings", []):
+        if f["kind"] == FindingKind.recommendation.value and draw(st.booleans()):
+            f["status"] = draw(_values(RecommendationStatus))
+            if draw(st.booleans()):
+                f["status_as_of"] = draw(partial_date())
+        if draw(st.booleans()):
+            f["cites"] = draw(st.lists(numbers, max_size=3, unique=True))
+    case = Case.model_validate(doc)
+    candidates = [
+        path
+        for path in [
+            *(n for n in FIELD_NAMES[Case]),
+            *(f"location.{n}" for n in FIELD_NAMES[Location]),
+            *(f"refueling.{n}" for n in FIELD_NAMES[Refueling]),
+            *(
+                f"aircraft[{i}].{n}"
+                for i in range(len(doc["aircraft"]))
+                for n in FIELD_NAMES[AircraftIn]
+            ),
+        ]
+        if cite_target(case, path)[0] is not None
+    ]
+    if candidates and draw(st.booleans()):
+        paths = draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=6, unique=True))
+        doc["cites"] = {
+            p: draw(st.lists(numbers, min_size=1, max_size=3, unique=True)) for p in paths
+        }

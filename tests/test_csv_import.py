@@ -51,6 +51,8 @@ def test_a_row_becomes_a_whole_case(runner, tmp_path) -> None:
         "country": "US",
         "latitude": 31.5,
         "longitude": None,
+        "approximate": None,
+        "basis": None,
     }
     assert case["occurrence_categories"] == ["MAC", "SCF-NP"]
     assert [(f["kind"], f["text"]) for f in case["findings"]] == [

@@ -112,16 +112,26 @@ def import_(
 
 
 @handle_errors
-def validate(files: FilesArg) -> None:
+def validate(
+    files: FilesArg,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Also require a cite (a source number) for every filled fact field and"
+            " every finding, as the seed data must have.",
+        ),
+    ] = False,
+) -> None:
     """Check YAML, JSON or CSV files of cases; write nothing. Every problem is reported.
 
     A stated class that the era thresholds contradict is a warning: the file stays valid.
 
-    Example: mishaps validate seed_data/*.yaml
+    Example: mishaps validate --strict seed_data/*.yaml
     """
     from mishaps.ingest import class_warnings, load_files
 
-    loaded = load_files(files)
+    loaded = load_files(files, strict=strict)
     for warning in class_warnings(loaded):
         err(f"Warning: {warning}")
     typer.echo(f"OK: {plural(len(loaded), 'case')} in {plural(len(files), 'file')} are valid.")
