@@ -180,6 +180,15 @@ def test_one_row_a_mishap_with_its_lists(snapshot: Snapshot) -> None:
                 )
             ]
             assert json.loads(case["aircraft_types"]) == list(dict.fromkeys(types))
+            families = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT family FROM aircraft WHERE mishap_pk = ? AND family IS NOT NULL"
+                    " ORDER BY position",
+                    [case["rowid"]],
+                )
+            ]
+            assert json.loads(case["families"]) == list(dict.fromkeys(families))
             codes = [
                 r[0]
                 for r in conn.execute(
@@ -212,6 +221,10 @@ def test_code_tables_hold_the_taxonomies_and_link_to_cases(snapshot: Snapshot) -
     assert all(c["name"] for c in cictt)
     hfacs = _json(snapshot, "/mishaps/hfacs.json?_shape=array&_size=max")
     assert len(hfacs) == len(taxonomy.hfacs())
+    mechanisms = _json(snapshot, "/mishaps/mechanism.json?_shape=array&_size=max")
+    assert {m["code"]: m["name"] for m in mechanisms} == {
+        m.code: m.name for m in taxonomy.mechanisms()
+    }
 
 
 def test_canned_queries_run(snapshot: Snapshot) -> None:

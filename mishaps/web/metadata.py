@@ -22,6 +22,10 @@ _PREFIX = {"mishap": "", "aircraft": "aircraft.", "finding": "findings.", "sourc
 _FIELD = {
     ("finding_hfacs", "code"): "findings.hfacs",
     ("mishap_category", "code"): "occurrence_categories",
+    ("mishap_mechanism", "code"): "refueling.mechanism",
+    ("mishap_series", "series_id"): "series",
+    ("mishap_cite", "path"): "cites",
+    ("finding_cite", "source"): "findings.cites",
 }
 _UNITS_IN_WORDS = {  # shown in the description; Datasette's own units need Pint unit names
     "damage_usd": "US dollars",
@@ -55,7 +59,21 @@ DERIVED: dict[str, dict[str, str]] = {
         "mds_design": "Design number of the Mission Design Series (135 in KC-135R); parsed.",
         "mds_series": "Series letter of the Mission Design Series (R in KC-135R); parsed.",
         "type_norm": "The type case-folded and single-spaced, for matching non-MDS names.",
+        "family": "The airframe family the type belongs to (KC-135R: KC-135; Voyager KC2:"
+        " A330 MRTT); derived by the tool from the type.",
     },
+    "mishap_cite": {
+        "mishap_pk": _PARENT,
+        "position": _POSITION,
+        "source": "Number of a source that states the fact (1 = the case's first source).",
+    },
+    "finding_cite": {
+        "mishap_pk": _PARENT,
+        "finding_position": "The finding (its position in the case) the cite is for.",
+        "position": "Order of the cite within the finding.",
+    },
+    "mishap_mechanism": {"mishap_pk": _PARENT, "position": "Order in which it happened."},
+    "mishap_series": {"mishap_pk": _PARENT, "position": _POSITION},
     "finding": {"mishap_pk": _PARENT, "position": _POSITION},
     "finding_hfacs": {
         "mishap_pk": _PARENT,
@@ -211,6 +229,17 @@ def _browse_columns() -> dict[str, dict[str, str]]:
             "confirmed": "1 when checked against the official DoD HFACS 8.0 guide.",
             "note": "Notes and caveats.",
         },
+        "mechanism": {
+            "code": "Refuelling mechanism code.",
+            "name": "Its name.",
+            "definition": "What it means.",
+            "example": "An illustration of the definition (not a record of a mishap).",
+        },
+        "case_mechanism": {
+            "case_id": case_link,
+            "code": "Refuelling mechanism.",
+            "position": "Order in which it happened in the case (from 0).",
+        },
         "case_category": {"case_id": case_link, "code": "CICTT occurrence category."},
         "case_hfacs": {
             "case_id": case_link,
@@ -265,6 +294,13 @@ _TABLES: dict[str, dict[str, Any]] = {
         " not checked against the official guide; provenance: mishaps taxonomy hfacs).",
         "label_column": "title",
     },
+    "mechanism": {
+        "title": "Refuelling mechanisms",
+        "description": "What went wrong in the refuelling itself: this project's codes (provenance:"
+        " mishaps taxonomy refueling). A code's page lists its mishaps.",
+        "label_column": "name",
+    },
+    "case_mechanism": {"title": "Refuelling mechanisms by mishap"},
     "case_category": {"title": "Occurrence categories by mishap"},
     "case_hfacs": {"title": "HFACS codes by mishap"},
     "mishap": {
@@ -281,15 +317,21 @@ _TABLES: dict[str, dict[str, Any]] = {
     "mishap_category": {"title": "Occurrence categories as stored"},
     "source": {"title": "Sources", "description": "The public sources each case cites."},
     "revision": {"title": "History", "description": "Every change made to a case."},
+    "mishap_cite": {"title": "Citations of facts", "description": "Which sources state each fact."},
+    "finding_cite": {"title": "Citations of findings"},
+    "mishap_mechanism": {"title": "Refuelling mechanisms as stored"},
+    "mishap_series": {"title": "Series as stored"},
     "alembic_version": {"hidden": True},
 }
 
 # The tables a newcomer should see first, in this order, on the database page.
-START_HERE = ("cases", "pairs", "cictt", "hfacs", "source")
+START_HERE = ("cases", "pairs", "mechanism", "cictt", "hfacs", "source")
 
 # Array facets offered as links on the mishaps page: (column, words).
 ARRAY_FACET_LINKS = (
+    ("mechanisms", "refuelling mechanism"),
     ("aircraft_types", "aircraft type"),
+    ("families", "aircraft family"),
     ("tanker_types", "tanker type"),
     ("receiver_types", "receiver type"),
     ("categories", "occurrence category"),
@@ -321,6 +363,14 @@ QUERIES: dict[str, dict[str, Any]] = {
         "sql": "select cc.code, cictt.name, count(*) as mishaps\n"
         "from case_category cc left join cictt on cictt.code = cc.code\n"
         "group by cc.code order by mishaps desc, cc.code",
+    },
+    "by_mechanism": {
+        "title": "Mishaps by refuelling mechanism",
+        "sql": "select cm.code, mechanism.name, count(*) as mishaps,"
+        " sum(c.fatalities) as fatalities\n"
+        "from case_mechanism cm join cases c on c.id = cm.case_id"
+        " left join mechanism on mechanism.code = cm.code\n"
+        "group by cm.code order by mishaps desc, cm.code",
     },
     "by_hfacs": {
         "title": "Mishaps by HFACS code",

@@ -130,7 +130,10 @@ async def case_page(db: Any, mishap_id: str, described: dict[str, str]) -> dict[
             place += "; approximate" + (f": {basis}" if basis else "")
         place += ")"
     cls = case["class"] and f"{case['class']} ({case['class_basis']})"
-    mechanisms = case.get("mechanisms")
+    mechanisms = await rows(
+        "select c.code, m.name from case_mechanism c left join mechanism m on m.code = c.code"
+        " where c.case_id = (select id from cases where rowid = ?) order by c.position"
+    )
     facts = [
         field("Date", "occurred_on"),
         field("Time", "time", stored.get("time")),
@@ -140,11 +143,6 @@ async def case_page(db: Any, mishap_id: str, described: dict[str, str]) -> dict[
         field("Operation", "operation"),
         field("Refuelling method", "refueling_method"),
         field("Refuelling phase", "refueling_phase"),
-        *(
-            [field("Mechanism", "mechanisms", ", ".join(json.loads(mechanisms)))]
-            if mechanisms
-            else []
-        ),
         field("Mishap class", "class", cls),
         field("Fatalities", "fatalities"),
         field("Injuries", "injuries"),
@@ -159,6 +157,8 @@ async def case_page(db: Any, mishap_id: str, described: dict[str, str]) -> dict[
         "summary": stored["summary"],
         "notes": stored.get("notes"),
         "categories": categories,
+        "mechanisms": mechanisms,
+        "series": json.loads(case.get("series") or "[]"),
         "aircraft": aircraft,
         "findings": findings,
         "sources": sources,

@@ -8,8 +8,8 @@ processes write), or from PostgreSQL through the library into a fresh SQLite fil
 - ``cases``: one row a mishap, with its aircraft types, roles, families, categories and HFACS codes
   as JSON arrays, so Datasette's array facets count mishaps, not aircraft or finding rows;
 - ``case_pair`` and ``pairs``: each tanker type x receiver type of a mishap, and their counts;
-- ``cictt``, ``hfacs``, ``case_category``, ``case_hfacs``: the code tables with names, and links
-  from cases to them, so a code's page lists its cases;
+- ``cictt``, ``hfacs``, ``mechanism`` and ``case_category``, ``case_hfacs``, ``case_mechanism``:
+  the code tables with names, and links from cases to them, so a code's page lists its cases;
 - ``mishap_fts`` rebuilt from the data (rowid = ``mishap.pk`` = ``cases.rowid``), so search in the
   browser finds exactly what ``mishaps list --search`` finds and can never be stale.
 
@@ -103,6 +103,14 @@ CREATE TABLE hfacs (
     code TEXT PRIMARY KEY, title TEXT NOT NULL, tier TEXT NOT NULL,
     category TEXT NOT NULL REFERENCES hfacs(code), confirmed INTEGER NOT NULL, note TEXT
 );
+CREATE TABLE mechanism (
+    code TEXT PRIMARY KEY, name TEXT NOT NULL, definition TEXT NOT NULL, example TEXT
+);
+CREATE TABLE case_mechanism (
+    case_id TEXT NOT NULL REFERENCES cases(id), code TEXT NOT NULL REFERENCES mechanism(code),
+    position INTEGER NOT NULL, PRIMARY KEY (case_id, code)
+);
+CREATE INDEX ix_case_mechanism_code ON case_mechanism(code);
 CREATE TABLE case_category (
     case_id TEXT NOT NULL REFERENCES cases(id), code TEXT NOT NULL REFERENCES cictt(code),
     PRIMARY KEY (case_id, code)
@@ -249,7 +257,7 @@ def build_browse_tables(conn: sqlite3.Connection) -> None:
     )
     copied = [(name, source) for name, _, source in columns if source is not None]
     select = ", ".join(f"[{source}]" for _, source in copied)
-    rows, case_categories, case_hfacs, case_pairs = [], [], [], []
+    rows, case_categories, case_hfacs, case_pairs, case_mechanisms = [], [], [], [], []
     for record in conn.execute(
         f"SELECT pk, mishap_class, {select} FROM mishap ORDER BY pk"
     ).fetchall():
@@ -272,6 +280,9 @@ def build_browse_tables(conn: sqlite3.Connection) -> None:
         row["hfacs"] = _dump(_distinct(c for c, _ in hfacs.get(pk, [])))
         for column, by_pk in lists.items():
             row[column] = _dump(_distinct(v for (v,) in by_pk.get(pk, [])))
+        if "mechanisms" in lists:
+            codes_in_order = _distinct(v for (v,) in lists["mechanisms"].get(pk, []))
+            case_mechanisms += [(row["id"], c, i) for i, c in enumerate(codes_in_order)]
         row["popup"] = _popup(row)
         rows.append(row)
         case_id = row["id"]
@@ -295,6 +306,7 @@ def build_browse_tables(conn: sqlite3.Connection) -> None:
     conn.executemany("INSERT INTO case_category VALUES (?, ?)", case_categories)
     conn.executemany("INSERT INTO case_hfacs VALUES (?, ?, ?)", case_hfacs)
     conn.executemany("INSERT INTO case_pair VALUES (?, ?, ?, ?, ?, ?)", case_pairs)
+    conn.executemany("INSERT INTO case_mechanism VALUES (?, ?, ?)", case_mechanisms)
     conn.execute(
         "INSERT INTO pairs SELECT p.tanker_type, p.receiver_type, count(*),"
         " sum(c.fatalities), min(c.occurred_on), max(c.occurred_on),"
@@ -336,6 +348,10 @@ def _code_tables(conn: sqlite3.Connection) -> None:
     conn.executemany(
         "INSERT INTO hfacs VALUES (?, ?, ?, ?, ?, ?)",
         [(h.code, h.title, h.tier, h.category, h.confirmed, h.note) for h in taxonomy.hfacs()],
+    )
+    conn.executemany(
+        "INSERT INTO mechanism VALUES (?, ?, ?, ?)",
+        [(m.code, m.name, m.definition, m.example) for m in taxonomy.mechanisms()],
     )
 
 
