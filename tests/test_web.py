@@ -337,3 +337,37 @@ def test_serve_announces_the_snapshot_and_how_to_refresh(runner, seeded_db, monk
         "Changes made after now do not show: stop with Ctrl+C and run `mishaps serve` again to"
         " refresh."
     )
+
+
+@SQLITE_ONLY
+def test_map_popups_mark_approximate_positions(runner, seeded_db, tmp_path: Path) -> None:
+    import yaml
+
+    sample = yaml.safe_load((Path(__file__).parent / "good_case.yaml").read_text())
+    exact = {**sample, "id": "2020-01-01-exact-position"}
+    approximate = {
+        **sample,
+        "id": "2020-01-02-approximate-position",
+        "location": {
+            **sample["location"],
+            "approximate": True,
+            "basis": "coordinates of the sea area the sources name",
+        },
+    }
+    for case in (exact, approximate):
+        path = tmp_path / f"{case['id']}.yaml"
+        path.write_text(yaml.safe_dump(case))
+        assert runner("import", str(path)).exit_code == 0
+    out = tmp_path / "snap"
+    out.mkdir()
+    snap = make_snapshot(to_url(str(seeded_db)), out)
+    page = _json(snap, "/mishaps/cases.json?_shape=array&id__startswith=2020-01-0&_size=max")
+    popups = {r["id"]: json.loads(r["popup"]) for r in page}
+    where = sample["location"]["description"]
+    assert popups["2020-01-01-exact-position"]["description"] == f"2020-01-01. {where}"
+    assert popups["2020-01-02-approximate-position"]["description"] == (
+        f"2020-01-01. {where} (approximate position: coordinates of the sea area the sources name)"
+    )
+    assert popups["2020-01-02-approximate-position"]["link"] == (
+        "/mishaps/cases/2020-01-02-approximate-position"
+    )
