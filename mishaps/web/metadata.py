@@ -354,7 +354,7 @@ QUERIES: dict[str, dict[str, Any]] = {
         "description": "Mishaps with the boom in use, per US federal fiscal year, with deaths"
         " and the stated or derived classes.",
         "sql": "select fiscal_year, count(*) as mishaps, sum(fatalities) as fatalities,"
-        " group_concat(distinct class) as classes\n"
+        " sum(fatalities is null) as fatalities_unknown, group_concat(distinct class) as classes\n"
         "from cases where refueling_method = 'boom'\n"
         "group by fiscal_year order by fiscal_year",
     },
@@ -377,6 +377,23 @@ QUERIES: dict[str, dict[str, Any]] = {
         "sql": "select ch.code, hfacs.title, hfacs.tier, count(distinct ch.case_id) as mishaps\n"
         "from case_hfacs ch left join hfacs on hfacs.code = ch.code\n"
         "group by ch.code order by mishaps desc, ch.code",
+    },
+    "by_aircraft_type": {
+        "title": "Mishaps by aircraft type and role",
+        "description": "Deaths are summed where known; mishaps whose deaths are unknown are"
+        " counted apart, never as 0.",
+        "sql": "select a.type, a.role, count(distinct a.mishap_pk) as mishaps,"
+        " sum(m.fatalities) as fatalities, sum(m.fatalities is null) as fatalities_unknown\n"
+        "from (select distinct mishap_pk, type, role from aircraft) a"
+        " join mishap m on m.pk = a.mishap_pk\n"
+        "group by a.type, a.role order by mishaps desc, a.type, a.role",
+    },
+    "by_class_and_fiscal_year": {
+        "title": "Mishaps by class and fiscal year",
+        "description": "The class as a source states it, else derived (class_basis says which).",
+        "sql": "select fiscal_year, coalesce(class, 'unknown') as class, class_basis,"
+        " count(*) as mishaps\nfrom cases group by fiscal_year, class, class_basis"
+        " order by fiscal_year desc, class",
     },
     "by_service_and_class": {
         "title": "Mishaps by service and class",
