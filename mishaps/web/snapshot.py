@@ -322,9 +322,9 @@ def _popup(row: dict[str, Any]) -> str | None:
     if row["latitude"] is None or row["longitude"] is None:
         return None
     where = row["location_description"]
-    if row.get("location_approximate"):
+    if row.get("location_approximate"):  # said first: the marker is not where it happened
         basis = row.get("location_basis")
-        where += " (approximate position" + (f": {basis})" if basis else ")")
+        where = "Approximate position" + (f" ({basis})" if basis else "") + f". {where}"
     return json.dumps(
         {
             "title": row["title"],
