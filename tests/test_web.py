@@ -366,8 +366,7 @@ def test_map_popups_mark_approximate_positions(runner, seeded_db, tmp_path: Path
     where = sample["location"]["description"]
     assert popups["2020-01-01-exact-position"]["description"] == f"2020-01-01. {where}"
     assert popups["2020-01-02-approximate-position"]["description"] == (
-        "2020-01-01. Approximate position (coordinates of the sea area the sources name)."
-        f" {where}"
+        f"2020-01-01. Approximate position (coordinates of the sea area the sources name). {where}"
     )
     assert popups["2020-01-02-approximate-position"]["link"] == (
         "/mishaps/cases/2020-01-02-approximate-position"
