@@ -9,6 +9,7 @@ installs it when run as root, as CI does).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import sqlite3
@@ -81,7 +82,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, _seeded_template: Path) -> 
     from mishaps.db import make_engine
     from mishaps.ingest import import_cases, load_files
 
-    db = tmp_path_factory.mktemp("web") / "live.db"
+    work = tmp_path_factory.mktemp("web")
+    db = work / "live.db"
+    snapshots = work / "tmp"  # the server's TMPDIR: its snapshot must be gone when it stops
+    snapshots.mkdir()
     shutil.copyfile(_seeded_template, db)
     engine = make_engine(to_url(str(db)))
     import_cases(engine, load_files([SAMPLE_WITH_COORDINATES]), command="test")
@@ -100,6 +104,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, _seeded_template: Path) -> 
             "--marking",
             "CUI",
         ],
+        env={**os.environ, "TMPDIR": str(snapshots)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -123,6 +128,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, _seeded_template: Path) -> 
         proc.wait(timeout=10)
         proc.stdout.close()
         proc.stderr.close()
+    assert list(snapshots.iterdir()) == [], "the snapshot outlived the server"
 
 
 @dataclass

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import signal
 import socket
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,5 +123,23 @@ def serve(
             import webbrowser
 
             webbrowser.open(serving.url)
-        uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
-    # The temporary directory, and the snapshot in it, is gone once the server stops.
+        # Stopped by Ctrl+C or SIGTERM, uvicorn shuts down and then raises the signal again: as
+        # KeyboardInterrupt or SystemExit here, so the snapshot's directory is removed on the way
+        # out (the default SIGTERM action would end the process and leave it behind).
+        previous = _on_sigterm(_exit_on_sigterm)
+        try:
+            uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
+        except KeyboardInterrupt:
+            pass
+        finally:
+            _on_sigterm(previous)
+
+
+def _exit_on_sigterm(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _on_sigterm(handler: Any) -> Any:
+    if threading.current_thread() is not threading.main_thread():
+        return None  # signals are the main thread's; a server in a thread is stopped otherwise
+    return signal.signal(signal.SIGTERM, handler) if handler is not None else None
