@@ -72,7 +72,22 @@ def test_exported_csv_imports_back_unchanged(runner, seeded_db, tmp_path) -> Non
     assert runner("--db", fresh, "init", "--empty").exit_code == 0
     result = runner("--db", fresh, "import", path)
     assert result.exit_code == 0, result.stderr
-    assert runner("--db", fresh, "export", "--format", "csv").stdout == exported
+    again = runner("--db", fresh, "export", "--format", "csv").stdout
+    # The derived class may rest on per-aircraft damage ("destroyed"), which CSV cannot carry
+    # (docs/format.md, "What CSV cannot say"); every column CSV does carry comes back unchanged.
+    assert _without(again, DERIVED_FROM_UNCARRIED) == _without(exported, DERIVED_FROM_UNCARRIED)
+    # ... and a second pass is a fixed point: nothing drifts further.
+    path.write_text(again, encoding="utf-8")
+    assert runner("--db", fresh, "import", path, "--on-conflict", "replace").exit_code == 0
+    assert runner("--db", fresh, "export", "--format", "csv").stdout == again
+
+
+DERIVED_FROM_UNCARRIED = ("derived_class", "class")
+
+
+def _without(text: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return [{k: v for k, v in row.items() if k not in columns} for row in rows]
 
 
 def test_every_missing_column_is_named(runner, tmp_path) -> None:
