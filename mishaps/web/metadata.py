@@ -395,6 +395,17 @@ QUERIES: dict[str, dict[str, Any]] = {
         " count(*) as mishaps\nfrom cases group by fiscal_year, class, class_basis"
         " order by fiscal_year desc, class",
     },
+    "same_series": {
+        "title": "Mishaps in the same series as a case",
+        "description": "Give a case id: the other mishaps that share a series with it (series"
+        " group recurring failures, e.g. KC-46 boom nozzle binding).",
+        "sql": "select c.id, c.title, c.occurred_on, c.series\n"
+        "from cases c\n"
+        "where c.id != :id and exists (\n"
+        "  select 1 from json_each(c.series) s\n"
+        "  where s.value in (select x.value from cases k, json_each(k.series) x where k.id = :id))\n"
+        "order by c.occurred_on",
+    },
     "by_service_and_class": {
         "title": "Mishaps by service and class",
         "sql": "select service, coalesce(class, 'unknown') as class, count(*) as mishaps,"
