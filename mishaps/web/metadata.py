@@ -403,7 +403,8 @@ QUERIES: dict[str, dict[str, Any]] = {
         "from cases c\n"
         "where c.id != :id and exists (\n"
         "  select 1 from json_each(c.series) s\n"
-        "  where s.value in (select x.value from cases k, json_each(k.series) x where k.id = :id))\n"
+        "  where s.value in\n"
+        "    (select x.value from cases k, json_each(k.series) x where k.id = :id))\n"
         "order by c.occurred_on",
     },
     "by_service_and_class": {
