@@ -74,6 +74,9 @@ def test_format_doc_parses_every_section() -> None:
         "aircraft.type",
         "findings.hfacs",
         "sources.url",
+        "location.approximate",
+        "refueling.mechanism",
+        "findings.cites",
     ):
         assert docs[path].meaning, path
 
