@@ -19,6 +19,7 @@ class Filters:
     service: str | None = None
     method: str | None = None
     phase: str | None = None
+    mechanism: str | None = None
     status: str | None = None
     search: str | None = None
     limit: int | None = None
@@ -41,6 +42,7 @@ class Filters:
             "service": "Service",
             "method": "Refuelling method",
             "phase": "Refuelling phase",
+            "mechanism": "Refuelling mechanism",
             "status": "Information status",
             "search": "Full text",
             "limit": "At most",

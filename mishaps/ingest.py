@@ -88,6 +88,19 @@ def class_warnings(items: Sequence[Loaded]) -> list[str]:
     ]
 
 
+def service_warnings(items: Sequence[Loaded]) -> list[str]:
+    """One line per service name that mishaps/data/nations.yaml does not know: such a case
+    counts as "unknown" in `stats --by nation` (the case stays valid)."""
+    from mishaps.nations import nations_of
+
+    return [
+        f"{i.file}: {i.case.id}: service: {part!r} is not in mishaps/data/nations.yaml;"
+        " stats --by nation counts it as unknown"
+        for i in items
+        for part in nations_of(i.case.service).unmapped
+    ]
+
+
 def import_cases(
     engine: Engine,
     items: Sequence[Loaded],

@@ -46,9 +46,12 @@ def parse(designation: str) -> Mds | None:
     return Mds(prefix=prefix, mission=mission, design=m["design"], series=m["series"] or None)
 
 
-def _family_of_mds(parsed: Mds) -> str:
-    # The status prefix is left out: an NKC-135A (special test) is still a KC-135 airframe.
-    return f"{parsed.mission}-{parsed.design}"
+def _family_of_mds(type_: str, parsed: Mds) -> str:
+    """The designation without its status prefix and series, spelled as written: an NKC-135A
+    (special test) is still a KC-135 airframe, and a Tu-154 stays Tu-154."""
+    text = type_.strip()
+    start = 1 if parsed.prefix else 0
+    return text[start : len(text) - len(parsed.series or "")]
 
 
 @dataclass(frozen=True)
@@ -59,19 +62,11 @@ class _Aliases:
 
 @cache
 def _aliases() -> _Aliases:
-    from mishaps.config import data_dir
+    from mishaps.taxonomy import load_document
 
-    path = data_dir() / "aircraft_families.yaml"
     exact: dict[str, str] = {}
     by_mds: dict[tuple[str, str], str] = {}
-    if not path.exists():
-        return _Aliases(exact, by_mds)
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with path.open(encoding="utf-8") as fh:
-        doc = yaml.load(fh, Loader=loader)
-    for entry in doc["families"]:
+    for entry in load_document("aircraft_families.yaml")["families"]:
         for name in [entry["family"], *entry["names"]]:
             exact[normalize_type(name)] = entry["family"]
             parsed = parse(name)
@@ -95,7 +90,7 @@ def family(type_: str) -> str:
     parsed = parse(type_)
     if parsed is None:
         return " ".join(type_.split())
-    return aliases.by_mds.get((parsed.mission, parsed.design)) or _family_of_mds(parsed)
+    return aliases.by_mds.get((parsed.mission, parsed.design)) or _family_of_mds(type_, parsed)
 
 
 def family_names(query: str) -> list[str]:
@@ -103,7 +98,8 @@ def family_names(query: str) -> list[str]:
     aliases = _aliases()
     out = {f for n, f in aliases.exact.items() if n == normalize_type(query)}
     parsed = parse(query)
-    if parsed is not None and parsed.series is None:
+    # A status prefix or a series letter asks for those aircraft alone (NKC-135, CF-18A).
+    if parsed is not None and parsed.series is None and parsed.prefix is None:
         hit = aliases.by_mds.get((parsed.mission, parsed.design))
         if hit is not None:
             out.add(hit)

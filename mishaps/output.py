@@ -12,7 +12,7 @@ from typing import Any
 from mishaps import classes
 from mishaps.files import dump_json, dump_yaml
 from mishaps.schema import Case
-from mishaps.taxonomy import cictt_name, hfacs_title
+from mishaps.taxonomy import cictt_name, hfacs_title, mechanism_name
 
 UNKNOWN = "unknown"
 
@@ -198,38 +198,65 @@ def class_text(case: Case) -> str:
     return f"{case.mishap_class.value} (stated)" + (f"; WARNING: {conflict}" if conflict else "")
 
 
+def cite_marks(numbers: Sequence[int]) -> str:
+    """Source numbers as `show` prints them beside a fact: `` [1,2]``; nothing when none."""
+    return f" [{','.join(str(n) for n in numbers)}]" if numbers else ""
+
+
 def case_text(case: Case) -> str:
-    """The whole case for a person reading a terminal."""
+    """The whole case for a person reading a terminal; ``[1,2]`` after a fact or finding are
+    the numbers of the sources that state it (the list at the end)."""
     out = [case.title, "=" * min(len(case.title), 100)]
 
-    def line(label: str, value: Any) -> None:
-        out.append(f"{label + ':':<21} {show_value(value)}")
+    def cited(*paths: str) -> str:
+        numbers: list[int] = []
+        for path in paths:
+            numbers += [n for n in case.cites.get(path, []) if n not in numbers]
+        return cite_marks(numbers)
+
+    def line(label: str, value: Any, *paths: str) -> None:
+        out.append(f"{label + ':':<21} {show_value(value)}{cited(*paths)}")
 
     line("id", case.id)
-    line("Date", case.occurred_on)
+    line("Date", case.occurred_on, "occurred_on")
     line("Fiscal year", classes.fiscal_year_label(classes.fiscal_year(case.occurred_on)))
     if case.time:
-        line("Time", case.time)
-    line("Information status", case.status.value)
-    line("Service", case.service)
-    line("Operation", case.operation)
+        line("Time", case.time, "time")
+    line("Information status", case.status.value, "status")
+    line("Service", case.service, "service")
+    line("Operation", case.operation, "operation")
     loc = case.location
-    where = loc.description + (f" ({loc.country})" if loc.country else "")
+    line("Location", loc.description, "location.description")
+    if loc.country:
+        line("Country", loc.country, "location.country")
     if loc.latitude is not None and loc.longitude is not None:
-        where += f" [{loc.latitude}, {loc.longitude}]"
-    line("Location", where)
-    line("Refuelling", f"{case.refueling.method.value}, phase {case.refueling.phase.value}")
-    line("Damage", money(case.damage_usd))
-    line("Mishap class", class_text(case))
-    line("Fatalities", case.fatalities)
-    line("Injuries", case.injuries)
+        where = f"{loc.latitude}, {loc.longitude}"
+        if loc.approximate:
+            where += f" (approximate: {loc.basis})"
+        elif loc.approximate is False:
+            where += " (as a source gives them)" if loc.basis is None else f" ({loc.basis})"
+        line("Coordinates", where, "location.latitude", "location.longitude")
+    r = case.refueling
+    line(
+        "Refuelling",
+        f"{r.method.value}{cited('refueling.method')},"
+        f" phase {r.phase.value}{cited('refueling.phase')}",
+    )
+    mechanisms = ", ".join(_named(c, mechanism_name(c)) for c in r.mechanism)
+    line("Mechanism", mechanisms or None, "refueling.mechanism")
+    line("Damage", money(case.damage_usd), "damage_usd")
+    line("Mishap class", class_text(case), "mishap_class")
+    line("Fatalities", case.fatalities, "fatalities")
+    line("Injuries", case.injuries, "injuries")
     categories = [_named(c, cictt_name(c)) for c in case.occurrence_categories]
-    line("Occurrence categories", ", ".join(categories) or None)
+    line("Occurrence categories", ", ".join(categories) or None, "occurrence_categories")
+    if case.series:
+        line("Series", ", ".join(case.series), "series")
     out.append("")
     out.append("Aircraft:")
-    for a in case.aircraft:
+    for i, a in enumerate(case.aircraft):
         details = ", ".join(
-            f"{k} {show_value(v)}"
+            f"{k} {show_value(v)}{cited(f'aircraft[{i}].{k}')}"
             for k, v in (
                 ("serial", a.serial),
                 ("unit", a.unit),
@@ -239,13 +266,18 @@ def case_text(case: Case) -> str:
                 ("damage", a.damage.value if a.damage else None),
             )
         )
-        out.append(f"  - {a.role.value} {a.type}: {details}")
+        kind = f"{a.type}{cited(f'aircraft[{i}].type')}"
+        out.append(f"  - {a.role.value} {kind}: {details}")
     out += ["", "Summary:", _indent(case.summary)]
     if case.findings:
         out += ["", "Findings:"]
         for f in case.findings:
             codes = f" [{'; '.join(_named(c, hfacs_title(c)) for c in f.hfacs)}]" if f.hfacs else ""
-            out.append(f"  - ({f.kind.value}) {f.text}{codes}")
+            status = ""
+            if f.status is not None:
+                as_of = f" as of {f.status_as_of}" if f.status_as_of else ""
+                status = f" (status: {f.status.value}{as_of})"
+            out.append(f"  - ({f.kind.value}) {f.text}{codes}{status}{cite_marks(f.cites)}")
     if case.notes:
         out += ["", "Notes:", _indent(case.notes)]
     out += ["", "Sources:"]

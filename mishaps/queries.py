@@ -32,12 +32,22 @@ from mishaps import mds
 from mishaps.db import is_sqlite
 from mishaps.errors import MishapsError
 from mishaps.filters import Filters
-from mishaps.models import Aircraft, FindingHfacs, Mishap, MishapCategory
+from mishaps.models import Aircraft, FindingHfacs, Mishap, MishapCategory, MishapMechanism
 from mishaps.schema import Case, date_period
 from mishaps.store import plain_words
 
 
 def _aircraft_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
+    """The aircraft a ``--aircraft`` query names: by MDS or leading words, and through the
+    family aliases (``A330 MRTT`` is also every KC-30A and Voyager KC2)."""
+    by_name = _type_condition(query, sqlite=sqlite)
+    families = mds.family_names(query)
+    if not families:
+        return by_name
+    return or_(by_name, Aircraft.family.in_(families))
+
+
+def _type_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
     parsed = mds.parse(query)
     if parsed is None:
         norm = mds.normalize_type(query)
@@ -173,6 +183,10 @@ def mishap_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
         conds.append(Mishap.refueling_method == f.method)
     if f.phase is not None:
         conds.append(Mishap.refueling_phase == f.phase)
+    if f.mechanism is not None:
+        conds.append(
+            pk.in_(select(MishapMechanism.mishap_pk).where(MishapMechanism.code == f.mechanism))
+        )
     if f.status is not None:
         conds.append(Mishap.status == f.status)
     if f.search is not None:
@@ -318,6 +332,9 @@ STATS_BY = (
     "service",
     "hfacs-tier",
     "hfacs-category",
+    "mechanism",
+    "nation",
+    "family",
 )
 
 
@@ -371,12 +388,16 @@ def stats(*, session: Session, filters: Filters, by: str) -> Stats:
     )
     if by.startswith("hfacs-"):
         return _hfacs_stats(session, base, by, total)
+    if by == "mechanism":
+        return _mechanism_stats(session, base, total)
+    if by == "nation":
+        return _nation_stats(session, base, total)
     note = None
     aircraft_count: Any = literal(None)
     extra: Any = literal(None)
-    if by in ("aircraft", "role"):
+    if by in ("aircraft", "role", "family"):
         a = Aircraft.__table__
-        col = a.c.type if by == "aircraft" else a.c.role
+        col = {"aircraft": a.c.type, "role": a.c.role, "family": a.c.family}[by]
         pairs = (
             select(a.c.mishap_pk, col.label("key"), func.count().label("n"))
             .group_by(a.c.mishap_pk, col)
@@ -388,7 +409,7 @@ def stats(*, session: Session, filters: Filters, by: str) -> Stats:
             .select_from(base.join(pairs, pairs.c.mishap_pk == base.c.pk))
             .group_by(key)
         )
-        kind = "types" if by == "aircraft" else "roles"
+        kind = {"aircraft": "types", "role": "roles", "family": "families"}[by]
         note = f"a mishap with aircraft of several {kind} counts once under each"
     elif by == "category":
         c = MishapCategory.__table__
@@ -433,6 +454,65 @@ def stats(*, session: Session, filters: Filters, by: str) -> Stats:
     return Stats(by=by, rows=rows, total=total, note=note)
 
 
+def _member_rows(members: dict[str, set[int]], fatalities: dict[int, int | None]) -> list[StatRow]:
+    rows = [
+        StatRow(
+            key,
+            len(pks),
+            None,
+            sum(fatalities[p] or 0 for p in pks),
+            sum(1 for p in pks if fatalities[p] is None),
+        )
+        for key, pks in members.items()
+    ]
+    rows.sort(key=lambda r: (-r.mishaps, r.key))
+    return rows
+
+
+NOT_REFUELING = "not refueling"
+
+
+def _mechanism_stats(session: Session, base: Any, total: StatRow) -> Stats:
+    """Group by refuelling mechanism: a case with several counts under each; a case with none
+    counts as "not refueling" (phase not-refueling) or "unknown"."""
+    cases = session.execute(select(base.c.pk, base.c.fatalities, base.c.refueling_phase)).all()
+    fatalities = {pk: f for pk, f, _ in cases}
+    mm = MishapMechanism.__table__
+    members: dict[str, set[int]] = {}
+    for pk, code in session.execute(
+        select(mm.c.mishap_pk, mm.c.code).where(mm.c.mishap_pk.in_(select(base.c.pk)))
+    ):
+        members.setdefault(code, set()).add(pk)
+    coded = set().union(*members.values()) if members else set()
+    for pk, _, phase in cases:
+        if pk not in coded:
+            key = NOT_REFUELING if phase == "not-refueling" else "unknown"
+            members.setdefault(key, set()).add(pk)
+    note = (
+        "a mishap with several mechanisms counts once under each; the total counts it once;"
+        f" {NOT_REFUELING} = phase not-refueling, unknown = no mechanism coded"
+    )
+    return Stats(by="mechanism", rows=_member_rows(members, fatalities), total=total, note=note)
+
+
+def _nation_stats(session: Session, base: Any, total: StatRow) -> Stats:
+    """Group by the nation of the operating service (data/nations.yaml): a joint case counts
+    under each nation; a service the table does not know counts as unknown."""
+    from mishaps.nations import nation_keys
+
+    members: dict[str, set[int]] = {}
+    fatalities: dict[int, int | None] = {}
+    for pk, service, fatal in session.execute(select(base.c.pk, base.c.service, base.c.fatalities)):
+        fatalities[pk] = fatal
+        for key in nation_keys(service):
+            members.setdefault(key, set()).add(pk)
+    note = (
+        "a nation is the ISO code of the operating service's nation (mishaps/data/nations.yaml);"
+        " a mishap of several nations' services counts once under each; the total counts it once"
+    )
+    return Stats(by="nation", rows=_member_rows(members, fatalities), total=total, note=note)
+
+
 def _hfacs_stats(session: Session, base: Any, by: str, total: StatRow) -> Stats:
     """Group by HFACS tier or category through the taxonomy; a mishap counts once per group."""
     from mishaps.taxonomy import hfacs, hfacs_document
@@ -460,17 +540,7 @@ def _hfacs_stats(session: Session, base: Any, by: str, total: StatRow) -> Stats:
         coded.add(pk)
     if uncoded := set(fatalities) - coded:
         members["none"] = uncoded
-    rows = [
-        StatRow(
-            key,
-            len(pks),
-            None,
-            sum(fatalities[p] or 0 for p in pks),
-            sum(1 for p in pks if fatalities[p] is None),
-        )
-        for key, pks in members.items()
-    ]
-    rows.sort(key=lambda r: (-r.mishaps, r.key))
+    rows = _member_rows(members, fatalities)
     what = "tiers" if by == "hfacs-tier" else "categories"
     note = f"a mishap with findings in several HFACS {what} counts once under each"
     return Stats(by=by, rows=rows, total=total, note=note)

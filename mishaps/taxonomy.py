@@ -49,6 +49,11 @@ class Mechanism:
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def load_document(name: str) -> dict[str, Any]:
+    """A reference data file of ``mishaps/data``, parsed once."""
+    return _load(name)
+
+
 @cache
 def _load(name: str) -> dict[str, Any]:
     with (data_dir() / name).open(encoding="utf-8") as fh:
@@ -148,6 +153,11 @@ def _matches(search: str | None, *texts: str | None) -> bool:
 def find_cictt(search: str | None = None) -> list[CicttCategory]:
     """CICTT categories whose code, name or definition contains ``search`` (any case)."""
     return [c for c in cictt() if _matches(search, c.code, c.name, c.definition)]
+
+
+def find_mechanisms(search: str | None = None) -> list[Mechanism]:
+    """Mechanisms whose code, name, definition or example contains ``search`` (any case)."""
+    return [m for m in mechanisms() if _matches(search, m.code, m.name, m.definition, m.example)]
 
 
 def find_hfacs(search: str | None = None) -> list[HfacsCode]:

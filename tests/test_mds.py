@@ -89,7 +89,9 @@ def matched(runner, query: str) -> set[str]:
         ("F-15", {"F-15E", "F-15C", "F-15EX"}),
         ("F-15E", {"F-15E"}),
         ("F/A-18", {"F/A-18D", "F/A-18F"}),
-        ("F-18", set()),
+        ("F-18", {"F/A-18D", "F/A-18F"}),  # an alias of the family (data/aircraft_families.yaml)
+        ("KC-30A", {"A330 MRTT"}),
+        ("Voyager KC2", {"A330 MRTT"}),
         ("A330", {"A330 MRTT"}),
         ("a330 mrtt", {"A330 MRTT"}),
         ("A33", set()),

@@ -35,6 +35,7 @@ SAMPLES: dict[str, list[Any]] = {
     "service": ["usaf"],
     "method": ["boom"],
     "phase": ["contact"],
+    "mechanism": ["boom-binding", "collision"],
     "status": ["final"],
     "search": ["canopy", "boom*"],
     "hfacs": ["AE1", "AE102", "PC"],

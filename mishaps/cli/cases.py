@@ -129,10 +129,10 @@ def validate(
 
     Example: mishaps validate --strict seed_data/*.yaml
     """
-    from mishaps.ingest import class_warnings, load_files
+    from mishaps.ingest import class_warnings, load_files, service_warnings
 
     loaded = load_files(files, strict=strict)
-    for warning in class_warnings(loaded):
+    for warning in class_warnings(loaded) + service_warnings(loaded):
         err(f"Warning: {warning}")
     typer.echo(f"OK: {plural(len(loaded), 'case')} in {plural(len(files), 'file')} are valid.")
 
@@ -286,8 +286,9 @@ def stats(
         typer.Option(
             "--by",
             help=(
-                "Group by year, fy (fiscal year), aircraft, role, category, class (stated, else"
-                " derived), phase, service, hfacs-tier or hfacs-category."
+                "Group by year, fy (fiscal year), aircraft, family (airframe family), role,"
+                " category, class (stated, else derived), phase, mechanism (refuelling"
+                " mechanism), service, nation, hfacs-tier or hfacs-category."
             ),
         ),
     ] = "year",
@@ -310,7 +311,7 @@ def stats(
         result = compute(session=session, filters=filters, by=by)
     rows = [r.as_dict() for r in result.rows]
     columns = [("key", {"fy": "fiscal year"}.get(by, by)), ("mishaps", "mishaps")]
-    if by in ("aircraft", "role"):
+    if by in ("aircraft", "role", "family"):
         columns.append(("aircraft", "aircraft"))
     if by == "class":
         columns.append(("derived", "of which derived"))

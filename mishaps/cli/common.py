@@ -153,7 +153,8 @@ FILTER_OPTIONS: list[tuple[str, Any]] = [
             str | None,
             typer.Option(
                 help="Aircraft type. Understands Mission Design Series: KC-135 matches"
-                " KC-135A/E/R/T and NKC-135A, not EC-135; KC-135R only the R; F-15 matches F-15E.",
+                " KC-135A/E/R/T and NKC-135A, not EC-135; KC-135R only the R; F-15 matches F-15E."
+                " A family's other names count too: A330 MRTT matches KC-30A and Voyager KC2.",
                 rich_help_panel=PANEL,
                 metavar="TYPE",
             ),
@@ -271,6 +272,18 @@ FILTER_OPTIONS: list[tuple[str, Any]] = [
         Annotated[Phase | None, typer.Option(help="Refuelling phase.", rich_help_panel=PANEL)],
     ),
     (
+        "mechanism",
+        Annotated[
+            str | None,
+            typer.Option(
+                help="Refuelling mechanism code: what went wrong (boom-binding, basket-strike,"
+                " collision, ...; list them with: mishaps taxonomy refueling).",
+                rich_help_panel=PANEL,
+                metavar="CODE",
+            ),
+        ],
+    ),
+    (
         "status",
         Annotated[Status | None, typer.Option(help="Information status.", rich_help_panel=PANEL)],
     ),
@@ -341,6 +354,20 @@ def make_filters(values: dict[str, Any]) -> Filters:
             raise typer.BadParameter(
                 f"{values['hfacs']!r} is not a DoD HFACS code or prefix such as AE1, PC102 or SP",
                 param_hint="--hfacs",
+            )
+    if values.get("mechanism") is not None:
+        import difflib
+
+        from mishaps.schema import mechanism_codes
+
+        values["mechanism"] = values["mechanism"].strip().lower()
+        if values["mechanism"] not in mechanism_codes():
+            close = difflib.get_close_matches(values["mechanism"], mechanism_codes(), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise typer.BadParameter(
+                f"{values['mechanism']!r} is not a refuelling mechanism{hint}"
+                " (list them with: mishaps taxonomy refueling)",
+                param_hint="--mechanism",
             )
     clean = {k: (v.value if isinstance(v, Enum) else v) for k, v in values.items()}
     return Filters(**clean)

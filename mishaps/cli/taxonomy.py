@@ -1,16 +1,17 @@
-"""The reference taxonomies: `mishaps taxonomy cictt|hfacs`."""
+"""The reference taxonomies: `mishaps taxonomy cictt|hfacs|refueling`."""
 
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
-from mishaps.cli.common import ListFormat, err, handle_errors
+from mishaps.cli.common import ListFormat, err, handle_errors, open_db
 
 
 class Taxonomy(StrEnum):
     cictt = "cictt"
     hfacs = "hfacs"
+    refueling = "refueling"
 
 
 UNCONFIRMED = "no *"
@@ -26,8 +27,13 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def taxonomy(
+    ctx: typer.Context,
     which: Annotated[
-        Taxonomy, typer.Argument(help="cictt: CICTT occurrence categories; hfacs: DoD HFACS 8.0.")
+        Taxonomy,
+        typer.Argument(
+            help="cictt: CICTT occurrence categories; hfacs: DoD HFACS 8.0; refueling: the"
+            " refuelling mechanism codes, with how many cases in the database have each."
+        ),
     ],
     search: Annotated[
         str | None,
@@ -50,6 +56,9 @@ def taxonomy(
     from mishaps import taxonomy as tx
     from mishaps.output import table, to_csv, to_json
 
+    if which is Taxonomy.refueling:
+        _refueling(ctx, search, format)
+        return
     rows: list[dict[str, Any]]
     if which is Taxonomy.cictt:
         doc = tx.cictt_document()
@@ -128,3 +137,59 @@ def taxonomy(
     if unconfirmed:
         typer.echo(FOOTNOTE.format(n=unconfirmed, total=len(rows), which=which.value))
     err(f"{doc['taxonomy']} {doc['version']}: {len(rows)} entr{'ies' if len(rows) != 1 else 'y'}")
+
+
+def _refueling(ctx: typer.Context, search: str | None, format: ListFormat) -> None:
+    """The mechanism codes with their definitions and how many cases have each."""
+    from mishaps import taxonomy as tx
+    from mishaps.db import session_scope
+    from mishaps.filters import Filters
+    from mishaps.output import table, to_csv, to_json
+    from mishaps.queries import stats
+
+    with session_scope(open_db(ctx)) as session:
+        result = stats(session=session, filters=Filters(), by="mechanism")
+    counts = {r.key: r.mishaps for r in result.rows}
+    rows = [
+        {
+            "code": m.code,
+            "name": m.name,
+            "definition": m.definition,
+            "example": m.example,
+            "cases": counts.get(m.code, 0),
+        }
+        for m in tx.find_mechanisms(search)
+    ]
+    doc = tx.mechanisms_document()
+    if format is ListFormat.json:
+        others = {k: v for k, v in counts.items() if k not in {m.code for m in tx.mechanisms()}}
+        typer.echo(
+            to_json(
+                {
+                    "taxonomy": doc["taxonomy"],
+                    "version": doc["version"],
+                    "provenance": doc["provenance"],
+                    "sources": doc["sources"],
+                    "entries": rows,
+                    "cases": result.total.mishaps,
+                    "uncoded": others,
+                }
+            ),
+            nl=False,
+        )
+        return
+    if format is ListFormat.csv:
+        typer.echo(to_csv(rows, ["code", "name", "cases", "definition", "example"]), nl=False)
+        return
+    if not rows:
+        err("No entries match.")
+        return
+    columns = [("code", "code"), ("cases", "cases"), ("definition", "definition")]
+    typer.echo(table(rows, columns, max_width=100), nl=False)
+    uncoded = ", ".join(f"{k} {v}" for k, v in counts.items() if k not in {r["code"] for r in rows})
+    err(
+        f"{doc['taxonomy']} {doc['version']}: {len(rows)} entr{'ies' if len(rows) != 1 else 'y'};"
+        f" {result.total.mishaps} cases in the database"
+        + (f" (without a code: {uncoded})" if uncoded and search is None else "")
+        + ". A case with several mechanisms counts under each."
+    )
