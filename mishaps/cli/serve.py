@@ -12,11 +12,12 @@ from mishaps.cli.report import DistributionOpt, MarkingOpt, OfficeOpt, ReasonOpt
 def serve(
     ctx: typer.Context,
     port: Annotated[
-        int, typer.Option("--port", "-p", min=1, max=65535, help="Port to listen on.")
+        int, typer.Option("--port", "-p", min=1, max=65535, metavar="N", help="Port to listen on.")
     ] = 8001,
     host: Annotated[
         str,
         typer.Option(
+            metavar="ADDRESS",
             help="Address to listen on. The default, 127.0.0.1, is this machine only;"
             " anything else shows the casebook to your network.",
         ),
