@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
 from mishaps.cli import app
-from mishaps.config import seed_dir
+from mishaps.config import seed_case_files
 
-SEED_FILES = sorted(seed_dir().glob("*.yaml"))
+SEED_FILES = seed_case_files()
 
 # Modest by default so the suite stays fast; HYPOTHESIS_PROFILE=thorough for a deeper search.
 _HEALTH = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]

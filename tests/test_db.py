@@ -132,14 +132,33 @@ def copy_rows_at_first_revision(source: sa.Engine, target: sa.Engine) -> None:
                 )
 
 
+def as_first_revision_held_it(doc: dict) -> dict:
+    """A seed case without the fields later revisions added (citations, mechanisms, series,
+    coordinate basis, recommendation status): what a first-revision database could hold."""
+    doc = {k: v for k, v in doc.items() if k not in ("cites", "series")}
+    for part, keys in (("refueling", ("mechanism",)), ("location", ("approximate", "basis"))):
+        if isinstance(doc.get(part), dict):
+            doc[part] = {k: v for k, v in doc[part].items() if k not in keys}
+    if doc.get("findings"):
+        doc["findings"] = [
+            {k: v for k, v in f.items() if k not in ("cites", "status", "status_as_of")}
+            for f in doc["findings"]
+        ]
+    return doc
+
+
 @pytest.fixture
 def first_revision_db(runner, seeded_db, new_db, tmp_path) -> str:
     """A database at the first schema revision holding the seed cases and some history."""
-    edited = tmp_path / "edited.yaml"
-    edited.write_text(
-        SEED_FILES[0].read_text(encoding="utf-8").replace("summary: ", "summary: Edited. ", 1)
-    )
-    assert runner("import", edited, "--on-conflict", "replace").exit_code == 0
+    import yaml
+
+    docs = [
+        as_first_revision_held_it(yaml.safe_load(p.read_text(encoding="utf-8"))) for p in SEED_FILES
+    ]
+    docs[0]["summary"] = "Edited. " + docs[0]["summary"]
+    held = tmp_path / "as-first-revision.json"
+    held.write_text(json.dumps({"mishaps": docs}, default=str), encoding="utf-8")
+    assert runner("import", held, "--on-conflict", "replace").exit_code == 0
     old = new_db()
     source, target = engine_for(seeded_db), engine_for(old)
     migrate(target, REVISIONS[0])

@@ -20,6 +20,12 @@ def breaking_news(doc: dict) -> dict:
     """The case as a first press report would have it: status press, casualties unknown."""
     early = {**doc, "status": "press", "fatalities": None, "injuries": None}
     early["aircraft"] = [{**a, "fatalities": None, "injuries": None} for a in doc["aircraft"]]
+    # A citation names a filled fact: the casualties now unknown cite nothing.
+    early["cites"] = {
+        path: nums
+        for path, nums in (doc.get("cites") or {}).items()
+        if not path.endswith(("fatalities", "injuries"))
+    }
     return early
 
 

@@ -105,11 +105,11 @@ def command_hint(ctx: typer.Context, command: str) -> str:
 
 
 def load_seed(engine: "Engine") -> int:
-    from mishaps.config import seed_dir
+    from mishaps.config import seed_case_files
     from mishaps.ingest import import_cases, load_files
     from mishaps.vocab import OnConflict
 
-    files = sorted(seed_dir().glob("*.yaml"))
+    files = seed_case_files()
     result = import_cases(
         engine, load_files(files), on_conflict=OnConflict.skip, command="init (seed data)"
     )
