@@ -59,14 +59,35 @@ def resolve_db(option: str | None) -> tuple[str, bool]:
     return to_url(value), False
 
 
+ACCEPTED_DB = "an SQLite file path or a postgresql://USER@HOST/DBNAME URL"
+_SCHEMES = ("sqlite", "postgres", "postgresql", "postgresql+psycopg")
+
+
 def to_url(value: str) -> str:
-    """A bare path means an SQLite file; anything with a scheme is a SQLAlchemy URL."""
+    """A bare path means an SQLite file; ``postgresql://`` a PostgreSQL database; nothing else.
+
+    Any other scheme (mysql://, http://) is refused here, in words, before SQLAlchemy sees it.
+    """
+    from mishaps.errors import DatabaseError
+
     if "://" in value:
-        if value.startswith("postgres://"):
-            value = "postgresql://" + value[len("postgres://") :]
+        scheme = value.split("://", 1)[0].lower()
+        if scheme not in _SCHEMES:
+            raise DatabaseError(
+                f"{value} is not a database mishaps can use ({scheme}://); give {ACCEPTED_DB}"
+            )
+        if scheme == "sqlite":
+            path = value.split("://", 1)[1]
+            if not path.startswith("/") or path == "/":  # sqlite:// alone is an in-memory database
+                raise DatabaseError(f"{value} names no file; give {ACCEPTED_DB}")
+            return "sqlite:///" + str(Path(path[1:]).expanduser().resolve())
+        if scheme == "postgres":
+            value = "postgresql://" + value.split("://", 1)[1]
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value[len("postgresql://") :]
         return value
+    if not value.strip():
+        raise DatabaseError(f"the database name is empty; give {ACCEPTED_DB}")
     return "sqlite:///" + str(Path(value).expanduser().resolve())
 
 

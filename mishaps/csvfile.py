@@ -11,43 +11,71 @@ import csv
 import difflib
 import io
 import re
-from typing import Any
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 from mishaps.errors import Problem
-from mishaps.files import Path_, Record
+from mishaps.records import Path_, Record
 
-REQUIRED = [
-    "id", "title", "occurred_on", "status", "service", "location", "aircraft", "summary",
-    "source_urls",
-]  # fmt: skip
-OPTIONAL = [
-    "time", "operation", "country", "latitude", "longitude", "approximate", "basis",
-    "refueling_method", "refueling_phase", "refueling_mechanism", "damage_usd", "mishap_class",
-    "fatalities", "injuries", "occurrence_categories", "series", "causes", "notes",
-    "aircraft_count",  # written by `export --format csv`; checked against the aircraft column
-]  # fmt: skip
-# Written by `export --format csv` but derived by the tool from the other fields, never stored:
-# accepted so an export imports back, and ignored (docs/format.md says so).
-DERIVED = ["derived_class", "class", "fiscal_year"]
-COLUMNS = REQUIRED + OPTIONAL + DERIVED
+if TYPE_CHECKING:
+    from mishaps.schema import Case
 
-_TEXT = ("id", "title", "occurred_on", "time", "status", "service", "operation", "mishap_class",
-         "summary", "notes")  # fmt: skip
-_WHOLE = ("fatalities", "injuries")
+
+@dataclass(frozen=True)
+class CsvField:
+    """One column: the field of the case it holds and how it is spelt in a cell. The one list
+    below drives the reader, the writer (`export --format csv`), the required columns, their
+    order and the column named in an error, so a new field is added in one place."""
+
+    column: str
+    path: str | None = None  # the case field; None: a column with its own code (below)
+    kind: str = "text"  # text | whole | number | flag | list | derived | special
+    required: bool = False
+
+
+def _fields(kind: str, *columns: str) -> list[CsvField]:
+    return [CsvField(c, c, kind) for c in columns]
+
+
+CSV_FIELDS = [
+    *(CsvField(c, c, required=True) for c in ("id", "title", "occurred_on")),
+    CsvField("time", "time"),
+    *(CsvField(c, c, required=True) for c in ("status", "service")),
+    CsvField("operation", "operation"),
+    CsvField("location", "location.description", required=True),
+    CsvField("country", "location.country"),
+    CsvField("latitude", "location.latitude", "number"),
+    CsvField("longitude", "location.longitude", "number"),
+    CsvField("approximate", "location.approximate", "flag"),
+    CsvField("basis", "location.basis"),
+    CsvField("refueling_method", "refueling.method"),
+    CsvField("refueling_phase", "refueling.phase"),
+    CsvField("refueling_mechanism", "refueling.mechanism", "list"),
+    CsvField("damage_usd", "damage_usd", "number"),
+    CsvField("mishap_class", "mishap_class"),
+    # Derived by the tool from the other fields, never stored: written by `export` and accepted
+    # so an export imports back, but ignored (docs/format.md says so).
+    *(CsvField(c, kind="derived") for c in ("derived_class", "class", "fiscal_year")),
+    *_fields("whole", "fatalities", "injuries"),
+    *_fields("list", "occurrence_categories", "series"),
+    CsvField("aircraft_count", kind="special"),  # written by export; checked against aircraft
+    CsvField("aircraft", kind="special", required=True),  # ROLE TYPE (SERIAL); ...
+    CsvField("causes", kind="special"),  # findings of kind cause
+    CsvField("summary", "summary", required=True),
+    CsvField("notes", "notes"),
+    CsvField("source_urls", kind="special", required=True),
+]
+COLUMNS = [f.column for f in CSV_FIELDS]
+REQUIRED = [f.column for f in CSV_FIELDS if f.required]
+DERIVED = [f.column for f in CSV_FIELDS if f.kind == "derived"]
+
 _AIRCRAFT = re.compile(r"^(?P<role>\S+)\s+(?P<type>[^()]+?)(?:\s*\((?P<serial>[^()]*)\))?$")
 _LIST = re.compile(r"\s*;\s*")
 
 # Where a field of a case comes from, for messages that name the column a user can see.
 _COLUMN_OF: dict[Path_, str] = {
-    ("location", "description"): "location",
-    ("location", "country"): "country",
-    ("location", "latitude"): "latitude",
-    ("location", "longitude"): "longitude",
-    ("location", "approximate"): "approximate",
-    ("location", "basis"): "basis",
-    ("refueling", "method"): "refueling_method",
-    ("refueling", "phase"): "refueling_phase",
-    ("refueling", "mechanism"): "refueling_mechanism",
+    **{tuple(f.path.split(".")): f.column for f in CSV_FIELDS if f.path and "." in f.path},
     ("location",): "location",
     ("refueling",): "refueling_method",
 }
@@ -127,49 +155,11 @@ def _header_problems(columns: list[str], name: str) -> list[Problem]:
 
 def row_to_case(cells: dict[str, str]) -> tuple[dict[str, Any], list[tuple[Path_, str]]]:
     """The mapping a row stands for, and problems only this mapping can see (its encoding)."""
-    data: dict[str, Any] = {c: cells[c] for c in _TEXT if c in cells}
-    issues: list[tuple[Path_, str]] = []
-    for column in _WHOLE:
-        if column in cells:
-            data[column] = _whole(cells[column])
-    location: dict[str, Any] = {}
-    if "location" in cells:
-        location["description"] = cells["location"]
-    if "country" in cells:
-        location["country"] = cells["country"]
-    for column in ("latitude", "longitude"):
-        if column in cells:
-            location[column] = _number(cells[column])
-    if "approximate" in cells:
-        flag = cells["approximate"]
-        location["approximate"] = {"true": True, "false": False}.get(flag.lower(), flag)
-    if "basis" in cells:
-        location["basis"] = cells["basis"]
-    data["location"] = location
-    refueling: dict[str, Any] = {
-        key: cells[f"refueling_{key}"] for key in ("method", "phase") if f"refueling_{key}" in cells
-    }
-    if "refueling_mechanism" in cells:
-        refueling["mechanism"] = _split(cells["refueling_mechanism"])
-    if refueling:
-        data["refueling"] = refueling
-    if "damage_usd" in cells:
-        data["damage_usd"] = _number(cells["damage_usd"])
-    if "occurrence_categories" in cells:
-        data["occurrence_categories"] = _split(cells["occurrence_categories"])
-    if "series" in cells:
-        data["series"] = _split(cells["series"])
-    aircraft = []
-    for i, entry in enumerate(_split(cells.get("aircraft", ""))):
-        m = _AIRCRAFT.match(entry)
-        if m is None:
-            example = "'tanker KC-135R (63-8877)'"
-            issues.append((("aircraft", i), f"{entry!r} is not ROLE TYPE (SERIAL), e.g. {example}"))
-            continue
-        plane = {"role": m["role"], "type": m["type"]}
-        if m["serial"] and m["serial"].strip():
-            plane["serial"] = m["serial"].strip()
-        aircraft.append(plane)
+    data: dict[str, Any] = {"location": {}}
+    for f in CSV_FIELDS:
+        if f.path is not None and f.column in cells:
+            _put(data, f.path, _READ[f.kind](cells[f.column]))
+    aircraft, issues = _read_aircraft(cells.get("aircraft", ""))
     data["aircraft"] = aircraft
     if "aircraft_count" in cells:
         count = _whole(cells["aircraft_count"])
@@ -186,6 +176,59 @@ def row_to_case(cells: dict[str, str]) -> tuple[dict[str, Any], list[tuple[Path_
     return data, issues
 
 
+def _put(data: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for part in parents:
+        data = data.setdefault(part, {})
+    data[last] = value
+
+
+def _read_aircraft(cell: str) -> tuple[list[dict[str, Any]], list[tuple[Path_, str]]]:
+    aircraft: list[dict[str, Any]] = []
+    issues: list[tuple[Path_, str]] = []
+    for i, entry in enumerate(_split(cell)):
+        m = _AIRCRAFT.match(entry)
+        if m is None:
+            example = "'tanker KC-135R (63-8877)'"
+            issues.append((("aircraft", i), f"{entry!r} is not ROLE TYPE (SERIAL), e.g. {example}"))
+            continue
+        plane = {"role": m["role"], "type": m["type"]}
+        if m["serial"] and m["serial"].strip():
+            plane["serial"] = m["serial"].strip()
+        aircraft.append(plane)
+    return aircraft, issues
+
+
+def case_cells(case: Case) -> dict[str, Any]:
+    """One spreadsheet row per mishap, as `row_to_case` reads it back (docs/format.md, "CSV
+    import"): lists joined with "; ", an aircraft as "ROLE TYPE (SERIAL)", unknown empty."""
+    from mishaps import classes
+
+    out = {f.column: _WRITE[f.kind](_get(case, f.path)) for f in CSV_FIELDS if f.path}
+    return {
+        **out,
+        "derived_class": classes.derive(case).mishap_class,
+        "class": classes.class_label(case),
+        "fiscal_year": classes.fiscal_year(case.occurred_on),
+        "aircraft_count": len(case.aircraft),
+        "aircraft": "; ".join(
+            f"{a.role.value} {a.type}" + (f" ({a.serial})" if a.serial else "")
+            for a in case.aircraft
+        ),
+        "causes": "; ".join(f.text for f in case.findings if f.kind.value == "cause"),
+        "source_urls": " ".join(s.url for s in case.sources),
+    }
+
+
+def _get(case: Any, path: str) -> Any:
+    value = case
+    for part in path.split("."):
+        value = getattr(value, part)
+    if isinstance(value, Enum):
+        value = value.value
+    return None if value == "unknown" else value  # an unknown method or phase: an empty cell
+
+
 def _split(cell: str) -> list[str]:
     return [part for part in _LIST.split(cell.strip()) if part]
 
@@ -200,3 +243,23 @@ def _number(cell: str) -> Any:
         return _whole(cell) if re.fullmatch(r"[+-]?\d{1,18}", cell) else float(cell)
     except ValueError:
         return cell
+
+
+def _flag(cell: str) -> Any:
+    return {"true": True, "false": False}.get(cell.lower(), cell)
+
+
+_READ = {
+    "text": lambda cell: cell,
+    "whole": _whole,
+    "number": _number,
+    "flag": _flag,
+    "list": _split,
+}
+_WRITE = {
+    "text": lambda value: value,
+    "whole": lambda value: value,
+    "number": lambda value: value,
+    "flag": lambda value: None if value is None else ("true" if value else "false"),
+    "list": lambda value: "; ".join(value),
+}

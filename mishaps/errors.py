@@ -15,6 +15,20 @@ class NotFound(MishapsError):
     pass
 
 
+class InvalidFilter(MishapsError):
+    """A filter value that cannot select anything meaningful (``--fy 23``, ``--since 2023-13``).
+
+    ``field`` is the ``Filters`` field; the command line shows it as a usage error of its option.
+    """
+
+    exit_code = 2
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
 class DatabaseError(MishapsError):
     pass
 

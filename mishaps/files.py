@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from mishaps.errors import Problem
+from mishaps.records import Path_, Record
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 32
-
-Path_ = tuple[str | int, ...]
 
 
 class _Refused(Exception):
@@ -103,34 +101,6 @@ def dump_yaml(data: Any) -> str:
 
 def dump_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-@dataclass
-class Record:
-    """One case as parsed from a file: its data and the line of each value inside it."""
-
-    file: str
-    index: int
-    data: Any
-    lines: dict[Path_, int] = field(default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        if isinstance(self.data, dict) and isinstance(self.data.get("id"), str):
-            return self.data["id"]
-        return f"record {self.index + 1}"
-
-    def line_of(self, path: Path_) -> int | None:
-        for cut in range(len(path), -1, -1):
-            line = self.lines.get(path[:cut])
-            if line is not None:
-                return line
-        return None
-
-    def problem(self, path: Path_, message: str) -> Problem:
-        from mishaps.schema import field_path
-
-        return Problem(self.file, message, self.line_of(path), self.label, field_path(path) or None)
 
 
 def read_records(path: Path, *, display: str | None = None) -> tuple[list[Record], list[Problem]]:

@@ -1,11 +1,47 @@
-"""The filters every query command shares, as one value. Pure: no database imports."""
+"""The filters every query command shares, as one value that checks itself when it is made.
 
+A bad value (``--fy 23``, ``--since 2023-13``, ``--hfacs XY9``) is refused here, with the
+option's name, before anything reaches SQL: the command line and the library cannot disagree.
+Pure: no database imports.
+"""
+
+from __future__ import annotations
+
+import re
 from dataclasses import dataclass, fields
+from enum import Enum
+from typing import Any
+
+from mishaps.dates import date_period
+from mishaps.errors import InvalidFilter
+from mishaps.vocab import Method, MishapClass, Phase, Role, Status
+
+# The command-line spelling of a field where it is not --<field>.
+OPTION_NAMES = {"mishap_class": "class", "fiscal_year": "fy"}
+# Names a library caller may use for a field: db.stats(fy=2023), db.cases(**{"class": "A"}).
+ALIASES = {"fy": "fiscal_year", "class": "mishap_class", "class_": "mishap_class"}
+_CHOICES: dict[str, type[Enum]] = {
+    "role": Role,
+    "mishap_class": MishapClass,
+    "method": Method,
+    "phase": Phase,
+    "status": Status,
+}
+_CATEGORY = re.compile(r"[A-Z][A-Z]*(?:-[A-Z]*)*")
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def option_name(field: str) -> str:
+    return "--" + OPTION_NAMES.get(field, field).replace("_", "-")
 
 
 @dataclass(frozen=True)
 class Filters:
-    """What `list`, `export`, `stats` and the reports select. None means "any"."""
+    """What `list`, `export`, `stats`, `rates` and the reports select. None means "any".
+
+    Values are normalised when the filters are made (codes upper-cased, choices as their
+    strings, a fiscal year as an int) and a bad one raises ``InvalidFilter``.
+    """
 
     aircraft: str | None = None
     role: str | None = None
@@ -24,6 +60,33 @@ class Filters:
     search: str | None = None
     limit: int | None = None
 
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                object.__setattr__(self, f.name, _check(f.name, value))
+        if self.since and self.until and date_period(self.since)[0] > date_period(self.until)[1]:
+            raise InvalidFilter("until", f"{self.until} is before --since {self.since}")
+
+    @classmethod
+    def of(cls, filters: Filters | None = None, /, **values: Any) -> Filters:
+        """Filters from keyword values (``fy=2023``, ``role="tanker"``), or ``filters`` as given.
+
+        Both at once is an error: which would win is not obvious.
+        """
+        if filters is not None:
+            if values:
+                raise TypeError("give a Filters value or keyword filters, not both")
+            return filters
+        known = {f.name for f in fields(cls)}
+        clean: dict[str, Any] = {}
+        for name, value in values.items():
+            field = ALIASES.get(name, name)
+            if field not in known:
+                raise TypeError(f"unknown filter {name!r}; filters are: {', '.join(sorted(known))}")
+            clean[field] = value
+        return cls(**clean)
+
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) is None for f in fields(self))
 
@@ -40,9 +103,9 @@ class Filters:
             "since": "On or after",
             "until": "On or before",
             "service": "Service",
-            "method": "Refuelling method",
-            "phase": "Refuelling phase",
-            "mechanism": "Refuelling mechanism",
+            "method": "Air refueling method",
+            "phase": "Air refueling phase",
+            "mechanism": "Air refueling mechanism",
             "status": "Information status",
             "search": "Full text",
             "limit": "At most",
@@ -59,6 +122,90 @@ class Filters:
         for f in fields(self):
             value = getattr(self, f.name)
             if value is not None:
-                name = {"mishap_class": "class", "fiscal_year": "fy"}.get(f.name, f.name)
-                out += [f"--{name}", str(value)]
+                out += [option_name(f.name), str(value)]
         return out
+
+
+def _check(name: str, value: Any) -> Any:
+    """The value normalised, or InvalidFilter saying what is wrong with it."""
+    if isinstance(value, Enum):
+        value = value.value
+    if name in _CHOICES:
+        return _choice(name, value)
+    if name == "fiscal_year":
+        return _fiscal_year(value)
+    if name == "limit":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidFilter(name, f"{value!r} is not a whole number of 1 or more")
+        return value
+    if not isinstance(value, str):
+        if name in ("since", "until") and isinstance(value, int):
+            value = str(value)  # since=2000 reads as the year
+        else:
+            raise InvalidFilter(name, f"{value!r} is not text")
+    value = value.strip()
+    if not value:
+        raise InvalidFilter(name, "is empty")
+    if name in ("since", "until"):
+        try:
+            date_period(value)
+        except ValueError as exc:
+            raise InvalidFilter(name, str(exc)) from None
+    elif name == "hfacs":
+        from mishaps.taxonomy import HFACS_PREFIX
+
+        value = value.upper()
+        if not HFACS_PREFIX.fullmatch(value):
+            raise InvalidFilter(
+                name, f"{value!r} is not a DoD HFACS code or prefix such as AE1, PC102 or SP"
+            )
+    elif name == "category":
+        value = value.upper()
+        if not _CATEGORY.fullmatch(value):
+            raise InvalidFilter(
+                name, f"{value!r} is not a CICTT occurrence category code such as LOC-I or SCF"
+            )
+    elif name == "mechanism":
+        value = _mechanism(value)
+    elif name in ("search", "cause") and not _WORD.search(value):
+        raise InvalidFilter(name, f"nothing to search for in {value!r}")
+    return value
+
+
+def _mechanism(value: str) -> str:
+    import difflib
+
+    from mishaps.schema import mechanism_codes
+
+    value = value.lower()
+    if value not in mechanism_codes():
+        close = difflib.get_close_matches(value, mechanism_codes(), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise InvalidFilter(
+            "mechanism",
+            f"{value!r} is not an air refueling mechanism{hint}"
+            " (list them with: mishaps taxonomy refueling)",
+        )
+    return value
+
+
+def _choice(name: str, value: Any) -> str:
+    enum = _CHOICES[name]
+    text = str(value).strip()
+    if name == "mishap_class":
+        text = text.upper()
+    allowed = [m.value for m in enum]
+    if text not in allowed:
+        raise InvalidFilter(name, f"{value!r} is not one of: {', '.join(allowed)}")
+    return text
+
+
+def _fiscal_year(value: Any) -> int:
+    text = str(value).strip()
+    if isinstance(value, bool) or not re.fullmatch(r"\d{4}", text) or int(text) < 1900:
+        raise InvalidFilter(
+            "fiscal_year",
+            f"{value!r} is not a fiscal year: give all four digits, e.g. 2023"
+            " (1 Oct 2022 to 30 Sep 2023)",
+        )
+    return int(text)

@@ -26,7 +26,8 @@ _DAY = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 class RevisionInfo:
     """One change to a case, without its document."""
 
-    seq: int
+    rev: int  # this case's revisions, counted from 1: `show --revision N`
+    seq: int  # the database's history, across all cases
     at: str
     action: str
     command: str
@@ -44,8 +45,10 @@ def revisions(*, session: Session, mishap_id: str) -> list[RevisionInfo]:
     if not rows:
         raise NotFound(f"no history for {mishap_id!r}: no case with that id was ever imported")
     return [
-        RevisionInfo(seq=r.seq or 0, at=r.at, action=r.action, command=r.command, file=r.file)
-        for r in rows
+        RevisionInfo(
+            rev=i, seq=r.seq or 0, at=r.at, action=r.action, command=r.command, file=r.file
+        )
+        for i, r in enumerate(rows, 1)
     ]
 
 
@@ -88,3 +91,16 @@ def case_as_of(*, session: Session, mishap_id: str, moment: str) -> Case:
     if row.action == "delete" or row.document is None:
         raise NotFound(f"{mishap_id!r} was deleted by {moment} (revision {row.seq} at {row.at})")
     return Case.model_validate(json.loads(row.document))
+
+
+def case_at_revision(*, session: Session, mishap_id: str, rev: int) -> Case:
+    """The case as its ``rev``-th history entry (counted from 1, as `history` shows) left it."""
+    history = revisions(session=session, mishap_id=mishap_id)  # NotFound if never seen
+    if not 1 <= rev <= len(history):
+        raise NotFound(f"{mishap_id!r} has revisions 1 to {len(history)}, not {rev}")
+    row = session.execute(
+        select(Revision.document).where(Revision.seq == history[rev - 1].seq)
+    ).scalar_one()
+    if row is None:
+        raise NotFound(f"revision {rev} of {mishap_id!r} is its deletion ({history[rev - 1].at})")
+    return Case.model_validate(json.loads(row))

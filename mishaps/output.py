@@ -7,9 +7,12 @@ import io
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from mishaps import classes
+from mishaps.csvfile import COLUMNS as CSV_COLUMNS
+from mishaps.csvfile import case_cells
 from mishaps.files import dump_json, dump_yaml
 from mishaps.schema import Case
 from mishaps.taxonomy import cictt_name, hfacs_title, mechanism_name
@@ -103,90 +106,74 @@ def _rows_json(data: Any) -> str | None:
     return "[\n" + ",\n".join(out) + "\n]"
 
 
+@dataclass(frozen=True)
+class Listing:
+    """Rows for output, and how each format shows them: every command that prints rows makes
+    one and hands it to ``render`` (JSON and CSV for pipes carry ``rows``; a table for people
+    shows ``shown``, which may spell values out)."""
+
+    rows: Sequence[dict[str, Any]]
+    columns: Sequence[tuple[str, str]]  # the table's (key, header) pairs
+    csv_columns: Sequence[str] | None = None  # default: every key of the rows
+    shown: Sequence[dict[str, Any]] | None = None  # the table's rows; default: ``rows``
+    document: dict[str, Any] | None = None  # JSON: the rows inside this object, at ``rows_key``
+    rows_key: str = "rows"
+    after: dict[str, Any] | None = None  # JSON: keys after the rows
+    count: str | None = None  # after a table, on stderr ("16 cases")
+    empty: str | None = None  # instead of an empty table, on stderr ("No cases match.")
+    footer: str | None = None  # after a table, on stdout
+    notes: Sequence[str] = field(default_factory=tuple)  # on stderr, whatever the format
+    max_width: int = 60
+
+
+@dataclass(frozen=True)
+class Rendered:
+    stdout: str
+    stderr: list[str]
+
+
+FORMATS = ("table", "json", "csv")
+
+
+def render(listing: Listing, fmt: str) -> Rendered:
+    """The one output path: a listing as a table, JSON or CSV."""
+    rows = listing.rows
+    if fmt == "json":
+        doc: Any = rows
+        if listing.document is not None or listing.after is not None:
+            doc = {**(listing.document or {}), listing.rows_key: rows, **(listing.after or {})}
+        return Rendered(to_json(doc), list(listing.notes))
+    if fmt == "csv":
+        keys = listing.csv_columns or (list(rows[0]) if rows else [k for k, _ in listing.columns])
+        flat = [
+            {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in r.items()} for r in rows
+        ]
+        return Rendered(to_csv(flat, keys), list(listing.notes))
+    if fmt != "table":
+        raise ValueError(f"format must be one of: {', '.join(FORMATS)} (not {fmt!r})")
+    shown = rows if listing.shown is None else listing.shown
+    if not shown and listing.empty is not None:
+        return Rendered("", [listing.empty, *listing.notes])
+    text = table(shown, listing.columns, max_width=listing.max_width)
+    if listing.footer:
+        text += listing.footer + "\n"
+    return Rendered(text, [*([listing.count] if listing.count else []), *listing.notes])
+
+
 def cases_document(cases: Sequence[Case], fmt: str) -> str:
     """Cases in the interchange format (``yaml`` or ``json``), as `import` reads them."""
     doc = {"mishaps": [c.to_document() for c in cases]}
     return dump_yaml(doc) if fmt == "yaml" else dump_json(doc)
 
 
-CSV_COLUMNS = [
-    "id",
-    "title",
-    "occurred_on",
-    "time",
-    "status",
-    "service",
-    "operation",
-    "location",
-    "country",
-    "latitude",
-    "longitude",
-    "approximate",
-    "basis",
-    "refueling_method",
-    "refueling_phase",
-    "refueling_mechanism",
-    "damage_usd",
-    "mishap_class",
-    "derived_class",
-    "class",
-    "fiscal_year",
-    "fatalities",
-    "injuries",
-    "occurrence_categories",
-    "series",
-    "aircraft_count",
-    "aircraft",
-    "causes",
-    "summary",
-    "source_urls",
-]
+def cases_csv(cases: Sequence[Case]) -> str:
+    """Cases one row each, as `export --format csv` writes and `import` reads back."""
+    return to_csv([case_csv_row(c) for c in cases], CSV_COLUMNS)
 
 
 def case_csv_row(case: Case) -> dict[str, Any]:
-    """One spreadsheet row per mishap, as `import` reads it back (docs/format.md, "CSV import").
-
-    Lists are joined with "; "; an aircraft is "ROLE TYPE (SERIAL)".
-    """
-    return {
-        "id": case.id,
-        "title": case.title,
-        "occurred_on": case.occurred_on,
-        "time": case.time,
-        "status": case.status.value,
-        "service": case.service,
-        "operation": case.operation,
-        "location": case.location.description,
-        "country": case.location.country,
-        "latitude": case.location.latitude,
-        "longitude": case.location.longitude,
-        "approximate": _flag(case.location.approximate),
-        "basis": case.location.basis,
-        "refueling_method": case.refueling.method.value,
-        "refueling_phase": case.refueling.phase.value,
-        "refueling_mechanism": "; ".join(case.refueling.mechanism),
-        "damage_usd": case.damage_usd,
-        "mishap_class": case.mishap_class.value if case.mishap_class else None,
-        "derived_class": classes.derive(case).mishap_class,
-        "class": classes.class_label(case),
-        "fiscal_year": classes.fiscal_year(case.occurred_on),
-        "fatalities": case.fatalities,
-        "injuries": case.injuries,
-        "occurrence_categories": "; ".join(case.occurrence_categories),
-        "series": "; ".join(case.series),
-        "aircraft_count": len(case.aircraft),
-        "aircraft": "; ".join(
-            f"{a.role.value} {a.type}" + (f" ({a.serial})" if a.serial else "")
-            for a in case.aircraft
-        ),
-        "causes": "; ".join(f.text for f in case.findings if f.kind.value == "cause"),
-        "summary": case.summary,
-        "source_urls": " ".join(s.url for s in case.sources),
-    }
-
-
-def _flag(value: bool | None) -> str | None:
-    return None if value is None else ("true" if value else "false")
+    """One spreadsheet row per mishap (``csvfile.case_cells``: the reader's own field table)."""
+    return case_cells(case)
 
 
 def class_text(case: Case) -> str:
@@ -238,7 +225,7 @@ def case_text(case: Case) -> str:
         line("Coordinates", where, "location.latitude", "location.longitude")
     r = case.refueling
     line(
-        "Refuelling",
+        "Air refueling",
         f"{r.method.value}{cited('refueling.method')},"
         f" phase {r.phase.value}{cited('refueling.phase')}",
     )

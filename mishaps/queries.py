@@ -131,6 +131,12 @@ def _search_pks(session: Session, query: str, *, findings_only: bool) -> Any:
 
 
 def mishap_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the filters: on child tables, then on the mishap's own columns."""
+    return _child_conditions(session, f) + _column_conditions(session, f)
+
+
+def _child_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
+    """Aircraft and role, category, cause and HFACS: each a ``pk IN (SELECT ...)``."""
     conds: list[ColumnElement[bool]] = []
     pk = Mishap.pk
     if f.aircraft is not None or f.role is not None:
@@ -165,6 +171,13 @@ def mishap_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
 
         code = hfacs_match_prefix(f.hfacs)
         conds.append(pk.in_(select(FindingHfacs.mishap_pk).where(_prefix(FindingHfacs.code, code))))
+    return conds
+
+
+def _column_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
+    """Class, fiscal year, dates, service, method, phase, status and full text."""
+    conds: list[ColumnElement[bool]] = []
+    pk = Mishap.pk
     if f.mishap_class is not None:
         conds.append(Mishap.effective_class == f.mishap_class)
     if f.fiscal_year is not None:
@@ -179,10 +192,9 @@ def mishap_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
         conds.append(Mishap.date_start <= date_period(f.until)[1].isoformat())
     if f.service is not None:
         conds.append(func.lower(Mishap.service) == f.service.lower())
-    if f.method is not None:
-        conds.append(Mishap.refueling_method == f.method)
-    if f.phase is not None:
-        conds.append(Mishap.refueling_phase == f.phase)
+    for value, column in ((f.method, Mishap.refueling_method), (f.phase, Mishap.refueling_phase)):
+        if value is not None:  # unknown is NULL (migration 0004)
+            conds.append(column.is_(None) if value == "unknown" else column == value)
     if f.mechanism is not None:
         conds.append(
             pk.in_(select(MishapMechanism.mishap_pk).where(MishapMechanism.code == f.mechanism))
@@ -373,28 +385,46 @@ def stats(*, session: Session, filters: Filters, by: str) -> Stats:
     matching = _select_pks(session, filters).subquery()
     m = Mishap.__table__.alias("m")
     base = select(m).where(m.c.pk.in_(select(matching.c.pk))).subquery()
-    fat = func.coalesce(func.sum(base.c.fatalities), 0)
-    unknown = func.sum(case((base.c.fatalities.is_(None), 1), else_=0))
-    is_derived = and_(base.c.mishap_class.is_(None), base.c.derived_class.isnot(None))
-    derived = func.sum(case((is_derived, 1), else_=0))
+    fat, unknown, derived = _sums(base)
     t = session.execute(select(func.count(), fat, unknown, derived).select_from(base)).one()
-    total = StatRow(
-        "total",
-        int(t[0]),
-        None,
-        int(t[1] or 0),
-        int(t[2] or 0),
-        int(t[3] or 0) if by == "class" else None,
-    )
+    total = StatRow("total", int(t[0]), None, int(t[1] or 0), int(t[2] or 0), _derived(by, t[3]))
     if by.startswith("hfacs-"):
         return _hfacs_stats(session, base, by, total)
     if by == "mechanism":
         return _mechanism_stats(session, base, total)
     if by == "nation":
         return _nation_stats(session, base, total)
-    note = None
-    aircraft_count: Any = literal(None)
-    extra: Any = literal(None)
+    stmt, note = _grouped(base, by)
+    rows = [
+        StatRow(
+            str(k),
+            int(n),
+            None if ac is None else int(ac),
+            int(f or 0),
+            int(u or 0),
+            _derived(by, d),
+        )
+        for k, n, ac, f, u, d in session.execute(stmt)
+    ]
+    rows.sort(key=(lambda r: r.key) if by in ("year", "fy") else (lambda r: (-r.mishaps, r.key)))
+    return Stats(by=by, rows=rows, total=total, note=note)
+
+
+def _sums(base: Any) -> tuple[Any, Any, Any]:
+    """Known fatalities, mishaps with fatalities unknown, mishaps whose class is derived."""
+    fat = func.coalesce(func.sum(base.c.fatalities), 0)
+    unknown = func.sum(case((base.c.fatalities.is_(None), 1), else_=0))
+    is_derived = and_(base.c.mishap_class.is_(None), base.c.derived_class.isnot(None))
+    return fat, unknown, func.sum(case((is_derived, 1), else_=0))
+
+
+def _derived(by: str, count: Any) -> int | None:
+    return int(count or 0) if by == "class" else None
+
+
+def _grouped(base: Any, by: str) -> tuple[Any, str | None]:
+    """The statement of (key, mishaps, aircraft, fatalities, unknown, derived) rows for ``by``."""
+    fat, unknown, derived = _sums(base)
     if by in ("aircraft", "role", "family"):
         a = Aircraft.__table__
         col = {"aircraft": a.c.type, "role": a.c.role, "family": a.c.family}[by]
@@ -403,55 +433,42 @@ def stats(*, session: Session, filters: Filters, by: str) -> Stats:
             .group_by(a.c.mishap_pk, col)
             .subquery()
         )
-        key: Any = pairs.c.key
         stmt = (
-            select(key, func.count(), func.sum(pairs.c.n), fat, unknown, extra)
+            select(pairs.c.key, func.count(), func.sum(pairs.c.n), fat, unknown, literal(None))
             .select_from(base.join(pairs, pairs.c.mishap_pk == base.c.pk))
-            .group_by(key)
+            .group_by(pairs.c.key)
         )
         kind = {"aircraft": "types", "role": "roles", "family": "families"}[by]
-        note = f"a mishap with aircraft of several {kind} counts once under each"
-    elif by == "category":
+        return stmt, f"a mishap with aircraft of several {kind} counts once under each"
+    if by == "category":
         c = MishapCategory.__table__
         key = func.coalesce(c.c.code, "none")
+        mishaps = func.count(func.distinct(base.c.pk))
         stmt = (
-            select(key, func.count(func.distinct(base.c.pk)), aircraft_count, fat, unknown, extra)
+            select(key, mishaps, literal(None), fat, unknown, literal(None))
             .select_from(base.outerjoin(c, c.c.mishap_pk == base.c.pk))
             .group_by(key)
         )
-        note = "a mishap with several categories counts once under each"
-    else:
-        column = {
-            "year": func.substr(base.c.date_start, 1, 4),
-            "fy": func.coalesce(cast(base.c.fiscal_year, String), "unknown"),
-            "class": func.coalesce(base.c.effective_class, "unknown"),
-            "phase": func.coalesce(base.c.refueling_phase, "unknown"),
-            "service": base.c.service,
-        }[by]
-        if by == "class":
-            extra = derived
-            note = (
-                "a class is the stated one, else the one derived from the thresholds in force"
-                " on the date"
-            )
-        stmt = (
-            select(column, func.count(), aircraft_count, fat, unknown, extra)
-            .select_from(base)
-            .group_by(column)
-        )
-    rows = [
-        StatRow(
-            str(k),
-            int(n),
-            None if ac is None else int(ac),
-            int(f or 0),
-            int(u or 0),
-            int(d or 0) if by == "class" else None,
-        )
-        for k, n, ac, f, u, d in session.execute(stmt)
-    ]
-    rows.sort(key=(lambda r: r.key) if by in ("year", "fy") else (lambda r: (-r.mishaps, r.key)))
-    return Stats(by=by, rows=rows, total=total, note=note)
+        return stmt, "a mishap with several categories counts once under each"
+    column = {
+        "year": func.substr(base.c.date_start, 1, 4),
+        "fy": func.coalesce(cast(base.c.fiscal_year, String), "unknown"),
+        "class": func.coalesce(base.c.effective_class, "unknown"),
+        "phase": func.coalesce(base.c.refueling_phase, "unknown"),
+        "service": base.c.service,
+    }[by]
+    extra = derived if by == "class" else literal(None)
+    stmt = (
+        select(column, func.count(), literal(None), fat, unknown, extra)
+        .select_from(base)
+        .group_by(column)
+    )
+    note = (
+        "a class is the stated one, else the one derived from the thresholds in force on the date"
+        if by == "class"
+        else None
+    )
+    return stmt, note
 
 
 def _member_rows(members: dict[str, set[int]], fatalities: dict[int, int | None]) -> list[StatRow]:
@@ -473,7 +490,7 @@ NOT_REFUELING = "not refueling"
 
 
 def _mechanism_stats(session: Session, base: Any, total: StatRow) -> Stats:
-    """Group by refuelling mechanism: a case with several counts under each; a case with none
+    """Group by air refueling mechanism: a case with several counts under each; a case with none
     counts as "not refueling" (phase not-refueling) or "unknown"."""
     cases = session.execute(select(base.c.pk, base.c.fatalities, base.c.refueling_phase)).all()
     fatalities = {pk: f for pk, f, _ in cases}

@@ -7,7 +7,6 @@ A case has this one shape in memory from import to report; the SQL tables are ho
 
 from __future__ import annotations
 
-import calendar
 import difflib
 import math
 import re
@@ -17,6 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from mishaps.dates import date_period
 from mishaps.vocab import (
     Damage,
     FindingKind,
@@ -32,31 +32,6 @@ from mishaps.vocab import (
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 HFACS_PATTERN = re.compile(r"^[AOPS][A-Z]\d{3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-
-def date_period(value: str) -> tuple[date, date]:
-    """The first and last day a ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` date covers."""
-    m = _DATE.match(value)
-    if m is None:
-        raise ValueError(f"{value!r} is not a date of the form YYYY-MM-DD, YYYY-MM or YYYY")
-    year, month, day = int(m[1]), m[2], m[3]
-    if year < 1900:
-        raise ValueError(f"{value!r} is before 1900")
-    if month is None:
-        return date(year, 1, 1), date(year, 12, 31)
-    if not 1 <= int(month) <= 12:
-        raise ValueError(f"{value!r} has no month {month}")
-    last = calendar.monthrange(year, int(month))[1]
-    if day is None:
-        return date(year, int(month), 1), date(year, int(month), last)
-    if not 1 <= int(day) <= last:
-        raise ValueError(
-            f"{value!r} is not a calendar date"
-            f" ({calendar.month_name[int(month)]} {year} has {last} days)"
-        )
-    d = date(year, int(month), int(day))
-    return d, d
 
 
 def _partial_date(value: Any) -> Any:
@@ -165,7 +140,7 @@ def _mechanism(value: Any) -> Any:
         hint = (
             f"; did you mean {close[0]}?" if close else f"; known: {', '.join(mechanism_codes())}"
         )
-        raise ValueError(f"{value!r} is not a refuelling mechanism{hint}")
+        raise ValueError(f"{value!r} is not an air refueling mechanism{hint}")
     return value
 
 
@@ -252,8 +227,11 @@ class Case(_Model):
     cites: dict[str, Annotated[list[SourceNumber], Field(min_length=1)]] = {}
 
     def to_document(self) -> dict[str, Any]:
-        """The case in the interchange format, every field present (null = unknown)."""
-        return self.model_dump(mode="json")
+        """The case in the interchange format, every field present (null = unknown) but an
+        unknown air refueling method or phase, which is left out (the format's one spelling)."""
+        doc = self.model_dump(mode="json")
+        doc["refueling"] = {k: v for k, v in doc["refueling"].items() if v != "unknown"}
+        return doc
 
 
 FIELD_NAMES: dict[type[BaseModel], list[str]] = {
@@ -357,7 +335,7 @@ def _refueling_rules(r: Refueling) -> list[Issue]:
         issues.append(
             (
                 ("refueling", "mechanism"),
-                "a mishap outside refuelling (phase not-refueling) has no refuelling mechanism",
+                "a mishap outside air refueling (phase not-refueling) has no mechanism",
             )
         )
     if len(set(r.mechanism)) != len(r.mechanism):

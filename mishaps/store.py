@@ -10,7 +10,9 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import delete, insert, select, text
@@ -47,38 +49,92 @@ def _table(model: Any) -> Any:
     return model.__table__
 
 
+@dataclass(frozen=True)
+class Column:
+    """One field of the format stored in one column: the one description both directions use.
+
+    ``path`` is the field in the case (``location.country``); an Enum is stored as its value;
+    with ``unknown_is_null`` the word ``unknown`` is stored as NULL and a NULL is read back by
+    leaving the field out, as the format writes an unknown method or phase.
+    """
+
+    path: str
+    column: str = ""
+    unknown_is_null: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.column or self.path.rpartition(".")[2]
+
+    def stored(self, item: Any) -> Any:
+        value = item
+        for part in self.path.split("."):
+            value = getattr(value, part)
+        if isinstance(value, Enum):
+            value = value.value
+        return None if self.unknown_is_null and value == "unknown" else value
+
+    def put(self, doc: dict[str, Any], row: Any) -> None:
+        value = getattr(row, self.name)
+        if value is None and self.unknown_is_null:
+            return
+        *parents, last = self.path.split(".")
+        for part in parents:
+            doc = doc.setdefault(part, {})
+        doc[last] = value
+
+
+def _row(item: Any, columns: Sequence[Column], **extra: Any) -> dict[str, Any]:
+    return {**extra, **{c.name: c.stored(item) for c in columns}}
+
+
+def _doc(row: Any, columns: Sequence[Column]) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for c in columns:
+        c.put(doc, row)
+    return doc
+
+
+# The mishap table: every stored field of a case (derived columns are computed in _mishap_row).
+MISHAP_COLUMNS = [
+    *map(Column, ["id", "title", "occurred_on", "time", "status", "service", "operation"]),
+    Column("location.description", "location_description"),
+    Column("location.country"),
+    Column("location.latitude"),
+    Column("location.longitude"),
+    Column("location.approximate", "location_approximate"),
+    Column("location.basis", "location_basis"),
+    Column("refueling.method", "refueling_method", unknown_is_null=True),
+    Column("refueling.phase", "refueling_phase", unknown_is_null=True),
+    *map(Column, ["damage_usd", "mishap_class", "fatalities", "injuries", "summary", "notes"]),
+]
+AIRCRAFT_COLUMNS = [
+    *map(Column, ["role", "type", "serial", "unit", "callsign", "crew", "fatalities"]),
+    *map(Column, ["injuries", "damage"]),
+]
+FINDING_COLUMNS = [*map(Column, ["kind", "text", "status", "status_as_of"])]
+SOURCE_COLUMNS = [*map(Column, ["title", "publisher", "url", "published_on", "kind"])]
+# Lists of codes, one child row per code: (field of the case, table, column of the code).
+CODE_LISTS: list[tuple[str, Any, str]] = [
+    ("occurrence_categories", MishapCategory, "code"),
+    ("series", MishapSeries, "series_id"),
+    ("refueling.mechanism", MishapMechanism, "code"),
+]
+
+
 def _mishap_row(case: Case) -> dict[str, Any]:
     start, end = date_period(case.occurred_on)
     stated = case.mishap_class.value if case.mishap_class else None
     derived = classes.derive(case).mishap_class
-    return {
-        "id": case.id,
-        "title": case.title,
-        "occurred_on": case.occurred_on,
-        "date_start": start.isoformat(),
-        "date_end": end.isoformat(),
-        "time": case.time,
-        "status": case.status.value,
-        "service": case.service,
-        "operation": case.operation,
-        "location_description": case.location.description,
-        "country": case.location.country,
-        "latitude": case.location.latitude,
-        "longitude": case.location.longitude,
-        "location_approximate": case.location.approximate,
-        "location_basis": case.location.basis,
-        "refueling_method": case.refueling.method.value,
-        "refueling_phase": case.refueling.phase.value,
-        "damage_usd": case.damage_usd,
-        "mishap_class": stated,
-        "derived_class": derived,
-        "effective_class": stated or derived,
-        "fiscal_year": classes.fiscal_year(case.occurred_on),
-        "fatalities": case.fatalities,
-        "injuries": case.injuries,
-        "summary": case.summary,
-        "notes": case.notes,
-    }
+    return _row(
+        case,
+        MISHAP_COLUMNS,
+        date_start=start.isoformat(),
+        date_end=end.isoformat(),
+        derived_class=derived,
+        effective_class=stated or derived,
+        fiscal_year=classes.fiscal_year(case.occurred_on),
+    )
 
 
 def insert_cases(session: Session, cases: Sequence[Case]) -> list[int]:
@@ -91,101 +147,75 @@ def insert_cases(session: Session, cases: Sequence[Case]) -> list[int]:
     session.execute(insert(_table(Mishap)), [_mishap_row(c) for c in cases])
     found = pks_by_id(session, [c.id for c in cases])
     pks = [found[c.id] for c in cases]
-    aircraft: list[dict[str, Any]] = []
-    findings: list[dict[str, Any]] = []
-    hfacs: list[dict[str, Any]] = []
-    categories: list[dict[str, Any]] = []
-    sources: list[dict[str, Any]] = []
-    finding_cites: list[dict[str, Any]] = []
-    cites: list[dict[str, Any]] = []
-    mechanisms: list[dict[str, Any]] = []
-    series: list[dict[str, Any]] = []
+    rows: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     for pk, case in zip(pks, cases, strict=True):
-        for pos, a in enumerate(case.aircraft):
-            parsed = mds.parse(a.type)
-            aircraft.append(
-                {
-                    "mishap_pk": pk,
-                    "position": pos,
-                    "role": a.role.value,
-                    "type": a.type,
-                    "mds_prefix": parsed.prefix if parsed else None,
-                    "mds_mission": parsed.mission if parsed else None,
-                    "mds_design": parsed.design if parsed else None,
-                    "mds_series": parsed.series if parsed else None,
-                    "type_norm": mds.normalize_type(a.type),
-                    "family": mds.family(a.type),
-                    "serial": a.serial,
-                    "unit": a.unit,
-                    "callsign": a.callsign,
-                    "crew": a.crew,
-                    "fatalities": a.fatalities,
-                    "injuries": a.injuries,
-                    "damage": a.damage.value if a.damage else None,
-                }
-            )
-        for pos, f in enumerate(case.findings):
-            findings.append(
-                {
-                    "mishap_pk": pk,
-                    "position": pos,
-                    "kind": f.kind.value,
-                    "text": f.text,
-                    "status": f.status.value if f.status else None,
-                    "status_as_of": f.status_as_of,
-                }
-            )
-            hfacs.extend(
-                {"mishap_pk": pk, "finding_position": pos, "position": i, "code": code}
-                for i, code in enumerate(f.hfacs)
-            )
-            finding_cites.extend(
-                {"mishap_pk": pk, "finding_position": pos, "position": i, "source": n}
-                for i, n in enumerate(f.cites)
-            )
-        pairs = [(path, n) for path, numbers in case.cites.items() for n in numbers]
-        cites.extend(
-            {"mishap_pk": pk, "position": i, "path": path, "source": n}
-            for i, (path, n) in enumerate(pairs)
-        )
-        mechanisms.extend(
-            {"mishap_pk": pk, "position": i, "code": code}
-            for i, code in enumerate(case.refueling.mechanism)
-        )
-        series.extend(
-            {"mishap_pk": pk, "position": i, "series_id": sid} for i, sid in enumerate(case.series)
-        )
-        categories.extend(
-            {"mishap_pk": pk, "position": i, "code": code}
-            for i, code in enumerate(case.occurrence_categories)
-        )
-        sources.extend(
-            {
-                "mishap_pk": pk,
-                "position": pos,
-                "title": s.title,
-                "publisher": s.publisher,
-                "url": s.url,
-                "published_on": s.published_on,
-                "kind": s.kind.value,
-            }
-            for pos, s in enumerate(case.sources)
-        )
-    for model, rows in (
-        (Aircraft, aircraft),
-        (Finding, findings),
-        (FindingHfacs, hfacs),
-        (FindingCite, finding_cites),
-        (MishapCite, cites),
-        (MishapMechanism, mechanisms),
-        (MishapSeries, series),
-        (MishapCategory, categories),
-        (Source, sources),
-    ):
-        if rows:
-            session.execute(insert(_table(model)), rows)
+        for model, table_rows in _child_rows(pk, case):
+            rows[model].extend(table_rows)
+    for model, table_rows in rows.items():
+        if table_rows:
+            session.execute(insert(_table(model)), table_rows)
     _index(session, list(zip(pks, cases, strict=True)))
     return pks
+
+
+def _child_rows(pk: int, case: Case) -> Iterable[tuple[Any, list[dict[str, Any]]]]:
+    """The rows of a case's child tables, each table with its rows."""
+    yield Aircraft, [_aircraft_row(pk, pos, a) for pos, a in enumerate(case.aircraft)]
+    yield (
+        Finding,
+        [
+            _row(f, FINDING_COLUMNS, mishap_pk=pk, position=pos)
+            for pos, f in enumerate(case.findings)
+        ],
+    )
+    yield (
+        FindingHfacs,
+        [
+            {"mishap_pk": pk, "finding_position": pos, "position": i, "code": code}
+            for pos, f in enumerate(case.findings)
+            for i, code in enumerate(f.hfacs)
+        ],
+    )
+    yield (
+        FindingCite,
+        [
+            {"mishap_pk": pk, "finding_position": pos, "position": i, "source": n}
+            for pos, f in enumerate(case.findings)
+            for i, n in enumerate(f.cites)
+        ],
+    )
+    pairs = [(path, n) for path, numbers in case.cites.items() for n in numbers]
+    yield (
+        MishapCite,
+        [
+            {"mishap_pk": pk, "position": i, "path": path, "source": n}
+            for i, (path, n) in enumerate(pairs)
+        ],
+    )
+    for path, model, column in CODE_LISTS:
+        codes = Column(path).stored(case)
+        yield model, [{"mishap_pk": pk, "position": i, column: c} for i, c in enumerate(codes)]
+    yield (
+        Source,
+        [_row(s, SOURCE_COLUMNS, mishap_pk=pk, position=pos) for pos, s in enumerate(case.sources)],
+    )
+
+
+def _aircraft_row(pk: int, pos: int, a: Any) -> dict[str, Any]:
+    """An aircraft's row, with its type parsed for the Mission Design Series filters."""
+    parsed = mds.parse(a.type)
+    return _row(
+        a,
+        AIRCRAFT_COLUMNS,
+        mishap_pk=pk,
+        position=pos,
+        mds_prefix=parsed.prefix if parsed else None,
+        mds_mission=parsed.mission if parsed else None,
+        mds_design=parsed.design if parsed else None,
+        mds_series=parsed.series if parsed else None,
+        type_norm=mds.normalize_type(a.type),
+        family=mds.family(a.type),
+    )
 
 
 _NOT_A_TOKEN = re.compile(r"[\W_]+")
@@ -280,94 +310,47 @@ def _load_chunk(session: Session, part: Sequence[int]) -> dict[int, Case]:
     hfacs = _children(
         session, FindingHfacs, part, FindingHfacs.finding_position, FindingHfacs.position
     )
-    cats = _children(session, MishapCategory, part, MishapCategory.position)
-    sources = _children(session, Source, part, Source.position)
     finding_cites = _children(
         session, FindingCite, part, FindingCite.finding_position, FindingCite.position
     )
+    sources = _children(session, Source, part, Source.position)
     cites = _children(session, MishapCite, part, MishapCite.position)
-    mechanisms = _children(session, MishapMechanism, part, MishapMechanism.position)
-    series = _children(session, MishapSeries, part, MishapSeries.position)
+    lists = [
+        (path, column, _children(session, model, part, model.position))
+        for path, model, column in CODE_LISTS
+    ]
     out = {}
     for m in mishaps:
-        assert m.pk is not None
-        codes: dict[int, list[str]] = defaultdict(list)
-        for h in hfacs[m.pk]:
-            codes[h.finding_position].append(h.code)
-        cited: dict[int, list[int]] = defaultdict(list)
-        for c in finding_cites[m.pk]:
-            cited[c.finding_position].append(c.source)
-        by_path: dict[str, list[int]] = {}
+        doc = _doc(m, MISHAP_COLUMNS)
+        for path, column, children in lists:
+            *parents, last = path.split(".")
+            target = doc
+            for p in parents:
+                target = target.setdefault(p, {})
+            target[last] = [getattr(x, column) for x in children[m.pk]]
+        by_finding = _by_finding(hfacs[m.pk], "code"), _by_finding(finding_cites[m.pk], "source")
+        doc["aircraft"] = [_doc(a, AIRCRAFT_COLUMNS) for a in aircraft[m.pk]]
+        doc["findings"] = [
+            {
+                **_doc(f, FINDING_COLUMNS),
+                "hfacs": by_finding[0][f.position],
+                "cites": by_finding[1][f.position],
+            }
+            for f in findings[m.pk]
+        ]
+        doc["sources"] = [_doc(s, SOURCE_COLUMNS) for s in sources[m.pk]]
+        doc["cites"] = {}
         for c in cites[m.pk]:
-            by_path.setdefault(c.path, []).append(c.source)
-        doc = {
-            "id": m.id,
-            "title": m.title,
-            "occurred_on": m.occurred_on,
-            "time": m.time,
-            "status": m.status,
-            "service": m.service,
-            "operation": m.operation,
-            "location": {
-                "description": m.location_description,
-                "country": m.country,
-                "latitude": m.latitude,
-                "longitude": m.longitude,
-                "approximate": m.location_approximate,
-                "basis": m.location_basis,
-            },
-            "refueling": {
-                "method": m.refueling_method,
-                "phase": m.refueling_phase,
-                "mechanism": [x.code for x in mechanisms[m.pk]],
-            },
-            "damage_usd": m.damage_usd,
-            "mishap_class": m.mishap_class,
-            "fatalities": m.fatalities,
-            "injuries": m.injuries,
-            "occurrence_categories": [c.code for c in cats[m.pk]],
-            "series": [x.series_id for x in series[m.pk]],
-            "aircraft": [
-                {
-                    "role": a.role,
-                    "type": a.type,
-                    "serial": a.serial,
-                    "unit": a.unit,
-                    "callsign": a.callsign,
-                    "crew": a.crew,
-                    "fatalities": a.fatalities,
-                    "injuries": a.injuries,
-                    "damage": a.damage,
-                }
-                for a in aircraft[m.pk]
-            ],
-            "findings": [
-                {
-                    "kind": f.kind,
-                    "text": f.text,
-                    "hfacs": codes[f.position],
-                    "status": f.status,
-                    "status_as_of": f.status_as_of,
-                    "cites": cited[f.position],
-                }
-                for f in findings[m.pk]
-            ],
-            "summary": m.summary,
-            "notes": m.notes,
-            "sources": [
-                {
-                    "title": s.title,
-                    "publisher": s.publisher,
-                    "url": s.url,
-                    "published_on": s.published_on,
-                    "kind": s.kind,
-                }
-                for s in sources[m.pk]
-            ],
-            "cites": by_path,
-        }
+            doc["cites"].setdefault(c.path, []).append(c.source)
         out[m.pk] = Case.model_validate(doc)
     return out
+
+
+def _by_finding(rows: Sequence[Any], column: str) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        grouped[r.finding_position].append(getattr(r, column))
+    return grouped
 
 
 def now_utc() -> str:
@@ -397,64 +380,3 @@ def record_revisions(
     ]
     if rows:
         session.execute(insert(_table(Revision)), rows)
-
-
-def refresh_families(session: Session) -> int:
-    """Recompute every aircraft's family from its type (mishaps.mds.family); returns how many
-    changed. Plain SQL by column name, so a migration can call it on the schema of its day."""
-    updates = [
-        {"pk": mpk, "pos": pos, "family": new}
-        for mpk, pos, type_, old in session.execute(
-            text("SELECT mishap_pk, position, type, family FROM aircraft")
-        )
-        if (new := mds.family(type_)) != old
-    ]
-    if updates:
-        session.execute(
-            text("UPDATE aircraft SET family = :family WHERE mishap_pk = :pk AND position = :pos"),
-            updates,
-        )
-    return len(updates)
-
-
-def refresh_derived(session: Session) -> int:
-    """Recompute every case's derived columns (derived_class, effective_class, fiscal_year) from
-    its stored facts; returns how many cases changed.
-
-    For when the threshold data changes, and for a migration that adds the columns to an older
-    database: it reads and writes by column name in plain SQL, not through ``models``, so it
-    works on any schema that has these columns.
-    """
-    severe: dict[int, tuple[bool, bool]] = {}
-    for mpk, fatalities, damage in session.execute(
-        text("SELECT mishap_pk, fatalities, damage FROM aircraft")
-    ):
-        fatal, destroyed = severe.get(mpk, (False, False))
-        severe[mpk] = (fatal or (fatalities or 0) > 0, destroyed or damage == "destroyed")
-    updates = []
-    for pk, occurred_on, damage_usd, fatalities, service, stated, *old in session.execute(
-        text(
-            "SELECT pk, occurred_on, damage_usd, fatalities, service, mishap_class,"
-            " derived_class, effective_class, fiscal_year FROM mishap"
-        )
-    ):
-        fatal, destroyed = severe.get(pk, (False, False))
-        derived = classes.derive_from(
-            occurred_on=occurred_on,
-            damage_usd=damage_usd,
-            service=service,
-            fatal=fatal or (fatalities or 0) > 0,
-            destroyed=destroyed,
-        ).mishap_class
-        new = [derived, stated or derived, classes.fiscal_year(occurred_on)]
-        if new != old:
-            updates.append({"pk": pk, "d": new[0], "e": new[1], "fy": new[2]})
-    if updates:
-        session.execute(
-            text(
-                "UPDATE mishap SET derived_class = :d, effective_class = :e, fiscal_year = :fy"
-                " WHERE pk = :pk"
-            ),
-            updates,
-        )
-    return len(updates)

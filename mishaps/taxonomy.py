@@ -1,5 +1,5 @@
 """Reference taxonomies shipped as data with their provenance: CICTT, DoD HFACS 8.0 and the
-project's refuelling mechanisms."""
+project's air refueling mechanisms."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def mechanisms_document() -> dict[str, Any]:
 
 @cache
 def mechanisms() -> tuple[Mechanism, ...]:
-    """The refuelling mechanism codes, in the order the data file lists them."""
+    """The air refueling mechanism codes, in the order the data file lists them."""
     return tuple(
         Mechanism(m["code"], m["name"], m["definition"].strip(), m.get("example"))
         for m in mechanisms_document()["mechanisms"]

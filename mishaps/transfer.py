@@ -32,6 +32,7 @@ class CopyResult:
     replaced: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     revisions: int = 0
+    target: str | None = None  # the target database as its user knows it
 
 
 def _counts(session: Session) -> tuple[int, int]:

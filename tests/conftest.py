@@ -41,6 +41,35 @@ PG_SKIP = (
     " may create schemas in) to run it; .ci/run sets it"
 )
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+_PG_LEFT_OUT = pytest.StashKey[int]()
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    if item.get_closest_marker("postgres") is not None:
+        return True
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return "postgres" in params.values()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a PostgreSQL server, its variants are left out, and said so in one line at the
+    end, instead of a page of SKIPPED lines that hide the ones that matter."""
+    if postgres_url() is not None:
+        return
+    left_out = [i for i in items if _needs_postgres(i)]
+    if left_out:
+        items[:] = [i for i in items if not _needs_postgres(i)]
+        config.hook.pytest_deselected(items=left_out)
+        config.stash[_PG_LEFT_OUT] = len(left_out)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    n = config.stash.get(_PG_LEFT_OUT, 0)
+    if n:
+        terminalreporter.write_line(
+            f"{n} PostgreSQL variants not run (deselected): set {PG_ENV}="
+            "postgresql://USER@HOST:5432/DBNAME to run them; .ci/run sets it"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -222,7 +222,7 @@ def test_an_unknown_mechanism_is_refused_with_a_suggestion(runner, tmp_path) -> 
     path = write(tmp_path, text)
     assert problems(runner, path) == [
         f"{path}:{line_of(text, 'bom-strike')}: {CASE}: refueling.mechanism[1]:"
-        " 'bom-strike' is not a refuelling mechanism; did you mean boom-strike?"
+        " 'bom-strike' is not an air refueling mechanism; did you mean boom-strike?"
     ]
 
 
@@ -233,7 +233,7 @@ def test_a_mishap_outside_refuelling_has_no_mechanism(runner, tmp_path) -> None:
     path = write(tmp_path, text)
     assert problems(runner, path) == [
         f"{path}:{line_of(text, 'mechanism: [')}: {CASE}: refueling.mechanism:"
-        " a mishap outside refuelling (phase not-refueling) has no refuelling mechanism"
+        " a mishap outside air refueling (phase not-refueling) has no mechanism"
     ]
 
 

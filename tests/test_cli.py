@@ -29,6 +29,18 @@ def ids_of(runner, *args: str) -> list[str]:
     return [row["id"] for row in json.loads(result.stdout)]
 
 
+def ids_in(runner, db) -> list[str]:
+    result = runner("--db", db, "list", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return [row["id"] for row in json.loads(result.stdout)]
+
+
+def history_json(runner, *args: str) -> list[dict]:
+    result = runner(*args, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 def seed_ids_where(predicate) -> set[str]:
     """Expected results computed from the seed files themselves, not typed in by hand."""
     return {c["id"] for c in seed_cases() if predicate(c)}
@@ -202,7 +214,7 @@ def test_export_to_file(runner, seeded_db, tmp_path) -> None:
 def test_show_text_says_unknown_not_zero(runner, seeded_db) -> None:
     result = runner("show", IRAQ_2026)
     assert result.exit_code == 0
-    assert "Refuelling:" in result.stdout and "unknown" in result.stdout
+    assert "Air refueling:" in result.stdout and "unknown" in result.stdout
     assert "Fatalities:           6" in result.stdout
 
 
@@ -303,10 +315,58 @@ def test_explicit_missing_database_is_an_error_not_a_new_file(runner, tmp_path) 
 
 def test_init_twice_is_harmless(runner, new_db) -> None:
     db = new_db()
-    assert runner("--db", db, "init").stdout.endswith(f"{len(SEED_FILES)} seed cases added.\n")
+    first = runner("--db", db, "init")
+    assert first.stdout == f"Created the database {db} with {len(SEED_FILES)} seed cases.\n"
     second = runner("--db", db, "init")
-    assert second.exit_code == 0 and second.stdout.endswith(": 0 seed cases added.\n")
+    assert second.exit_code == 0
+    assert second.stdout == (
+        f"{db} already holds a mishaps database ({len(SEED_FILES)} cases); nothing changed."
+        " Seed cases are loaded only into a new database; to add them:"
+        " mishaps import seed_data/*.yaml --on-conflict skip\n"
+    )
     assert len(json.loads(runner("--db", db, "list", "--format", "json").stdout)) == len(SEED_FILES)
+
+
+def test_init_never_brings_back_a_deleted_seed_case(runner, new_db) -> None:
+    """Defect 1 (issue 10): on a shared database, init must not undo a colleague's delete."""
+    db = new_db()
+    assert runner("--db", db, "init").exit_code == 0
+    assert runner("--db", db, "delete", SHELL_77, "--yes").exit_code == 0
+    again = runner("--db", db, "init")
+    assert again.exit_code == 0, again.stderr
+    assert SHELL_77 not in ids_in(runner, db)
+    actions = [r["action"] for r in history_json(runner, "--db", db, "history", SHELL_77)]
+    assert actions == ["insert", "delete"]
+    assert f"({len(SEED_FILES) - 1} cases); nothing changed." in again.stdout
+
+
+def test_init_on_a_fresh_default_database_says_what_it_did_once(runner, monkeypatch) -> None:
+    """Defect 1: it used to print "Created ... with 16 seed cases" and then "0 seed cases added"."""
+    monkeypatch.delenv("MISHAPS_DB")
+    result = runner("init")
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout + result.stderr
+    assert text.count("seed cases") == 1
+    assert f"with {len(SEED_FILES)} seed cases" in text
+
+
+def test_init_empty_on_a_fresh_default_database_loads_no_seed_case(runner, monkeypatch) -> None:
+    monkeypatch.delenv("MISHAPS_DB")
+    result = runner("init", "--empty")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith(" with 0 seed cases.\n") and result.stderr == ""
+    assert runner("list", "--format", "json").stdout == "[]\n"
+
+
+def test_init_empty_then_init_loads_the_seed_cases(runner, new_db) -> None:
+    db = new_db()
+    assert (
+        runner("--db", db, "init", "--empty").stdout
+        == f"Created the database {db} with 0 seed cases.\n"
+    )
+    # never held a case: nothing to undo, so the seeds go in
+    assert runner("--db", db, "init").exit_code == 0
+    assert len(ids_in(runner, db)) == len(SEED_FILES)
 
 
 def test_bad_date_filter_is_a_usage_error(runner, seeded_db) -> None:

@@ -133,3 +133,24 @@ def test_aircraft_count_must_match(runner, tmp_path) -> None:
     assert result.stderr.splitlines()[0] == (
         f"{path}:2: {ROW['id']}: aircraft: aircraft_count is 3 but 2 aircraft are listed"
     )
+
+
+def test_the_csv_field_table_reads_back_what_it_writes() -> None:
+    """Every column the table maps to a field comes back from a written row unchanged."""
+    from mishaps.csvfile import CSV_FIELDS, case_cells, row_to_case
+    from mishaps.ingest import load_files
+    from mishaps.schema import validate_case
+    from tests.conftest import SEED_FILES
+
+    mapped = [f for f in CSV_FIELDS if f.path]
+    assert {"notes", "refueling_mechanism", "approximate"} <= {f.column for f in mapped}
+    for loaded in load_files(SEED_FILES):
+        cells = {k: str(v) for k, v in case_cells(loaded.case).items() if v not in (None, "")}
+        data, issues = row_to_case(cells)
+        back, problems = validate_case(data)
+        assert not issues and not problems and back is not None, loaded.case.id
+        for f in mapped:
+            want, got = loaded.case, back
+            for part in f.path.split("."):
+                want, got = getattr(want, part), getattr(got, part)
+            assert got == want, (loaded.case.id, f.column)

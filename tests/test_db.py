@@ -321,6 +321,7 @@ def test_upgrade_of_an_empty_database_says_to_init(runner, fresh_db) -> None:
     )
 
 
+@pytest.mark.postgres
 def test_init_on_postgres_then_every_query_command(runner, make_db) -> None:
     url = make_db("postgres")
     result = runner("--db", url, "init")

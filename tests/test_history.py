@@ -115,9 +115,9 @@ def test_history_table_lists_every_revision(runner, seeded_db, tmp_path) -> None
     path = write_yaml(tmp_path / "iraq.yaml", seed_doc(IRAQ))
     assert runner("import", path, "--on-conflict", "replace").exit_code == 0
     lines = runner("history", IRAQ).stdout.splitlines()
-    assert lines[0].split() == ["seq", "when", "(UTC)", "action", "command", "file"]
-    assert [line.split()[2] for line in lines[2:]] == ["insert", "replace"]
-    assert lines[3].split()[3:] == ["import", str(path)]
+    assert lines[0].split() == ["rev", "seq", "when", "(UTC)", "action", "command", "file"]
+    assert [line.split()[3] for line in lines[2:]] == ["insert", "replace"]
+    assert lines[3].split()[4:] == ["import", str(path)]
 
 
 def test_history_of_an_unknown_id_is_an_error(runner, seeded_db) -> None:
@@ -153,5 +153,27 @@ def test_delete_of_an_unknown_id_is_not_found(runner, seeded_db) -> None:
     result = runner("delete", "no-such-case", "--yes")
     assert result.exit_code == 1
     assert (
-        result.stderr == "Error: no mishap with id 'no-such-case' (list them with: mishaps list)\n"
+        result.stderr
+        == "Error: no mishap with id 'no-such-case' (list them with: mishaps list); nothing deleted\n"
     )
+
+
+def test_show_revision_gives_a_deleted_case_as_its_first_entry_recorded_it(
+    runner, seeded_db
+) -> None:
+    before = runner("show", IRAQ, "--format", "json").stdout
+    assert runner("delete", IRAQ, "--yes").exit_code == 0
+    assert runner("show", IRAQ, "--revision", "1", "--format", "json").stdout == before
+    gone = runner("show", IRAQ, "--revision", "2")
+    assert gone.exit_code == 1
+    assert gone.stderr.startswith(f"Error: revision 2 of {IRAQ!r} is its deletion (")
+    beyond = runner("show", IRAQ, "--revision", "3")
+    assert beyond.stderr == f"Error: {IRAQ!r} has revisions 1 to 2, not 3\n"
+    rows = json.loads(runner("history", IRAQ, "--format", "json").stdout)
+    assert [r["rev"] for r in rows] == [1, 2]
+
+
+def test_a_bad_as_of_is_a_usage_error(runner, seeded_db) -> None:
+    result = runner("show", IRAQ, "--as-of", "yesterday")
+    assert result.exit_code == 2
+    assert "Invalid value for --as-of: 'yesterday' is neither a date" in result.stderr

@@ -135,7 +135,7 @@ def test_metadata(report, seeded_db, monkeypatch) -> None:
     assert meta.title == f"Mishap brief: {case['title']}"
     assert meta.author == "mishaps"
     assert meta.creator.startswith("mishaps ")
-    assert "Aerial-refuelling mishap brief" in meta.subject
+    assert "Air refueling mishap brief" in meta.subject
     assert meta["/CreationDate"].startswith("D:20260101000000")
     assert reader.trailer["/Root"]["/Lang"] == "en"
     outline_titles = [item["/Title"] for item in reader.outline if isinstance(item, dict)]
@@ -165,7 +165,7 @@ def test_summary_has_bookmarks_contents_and_key_figures(report, seeded_db) -> No
         f"Figure 1. Mishaps by {by_time}",
         "Figure 2. Mishaps by aircraft type and role",
         "Figure 3. Mishaps by CICTT occurrence category",
-        "Figure 4. Mishaps by refuelling phase",
+        "Figure 4. Mishaps by air refueling phase",
     ):
         assert figure in text
 

@@ -71,6 +71,7 @@ def test_copy_keeps_every_case_and_its_history(
     ]
 
 
+@pytest.mark.postgres
 def test_copy_there_and_back_again_is_identical(runner, make_seeded, make_db) -> None:
     source = make_seeded("sqlite")
     there, back = make_db("postgres"), make_db("sqlite")
@@ -176,6 +177,7 @@ def answers(runner, where: str) -> dict[str, str]:
     return out
 
 
+@pytest.mark.postgres
 def test_sqlite_and_postgres_give_the_same_answers_on_the_seed_data(runner, make_seeded) -> None:
     sqlite, postgres = make_seeded("sqlite"), make_seeded("postgres")
     on_sqlite, on_postgres = answers(runner, sqlite), answers(runner, postgres)
@@ -185,6 +187,7 @@ def test_sqlite_and_postgres_give_the_same_answers_on_the_seed_data(runner, make
     assert sum(0 < n < len(SEED_FILES) for n in found) >= len(SEARCHES) // 2
 
 
+@pytest.mark.postgres
 def test_reports_from_sqlite_and_postgres_are_the_same_bytes(
     runner, make_seeded, tmp_path, monkeypatch
 ) -> None:

@@ -11,12 +11,12 @@ from typing import Annotated
 import typer
 
 from mishaps.cli import backup, cases, db, history, rates, report, serve, taxonomy
-from mishaps.cli.common import State
+from mishaps.cli.common import App, State
 
-app = typer.Typer(
+app = App(
     name="mishaps",
     help=(
-        "Aerial-refuelling mishap database and PDF briefs.\n\n"
+        "Air refueling mishap database and PDF briefs.\n\n"
         "Start with `mishaps list`: the first run creates a database with the seed cases. "
         "Query with filters (`mishaps list --aircraft KC-46`), read a case (`mishaps show ID`), "
         "count (`mishaps stats --by year`), and export for your own analysis "

@@ -5,9 +5,17 @@ from typing import Annotated
 
 import typer
 
-from mishaps.cli.common import handle_errors, open_db
+from mishaps.cli.common import confirm, handle_errors, open_database, write_text
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="The backup file.", dir_okay=False)]
+BackupFileArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="FILE",
+        help="The backup file (- is stdout: a logical JSON backup).",
+        dir_okay=False,
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -18,7 +26,7 @@ def register(app: typer.Typer) -> None:
 @handle_errors
 def backup(
     ctx: typer.Context,
-    file: FileArg,
+    file: BackupFileArg,
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
     logical: Annotated[
         bool,
@@ -33,9 +41,10 @@ def backup(
 
     Example: mishaps backup mishaps-2026-03-13.db
     """
-    from mishaps.backup import backup as make_backup
-
-    result = make_backup(open_db(ctx), file, force=force, logical=logical)
+    if str(file) == "-":
+        write_text(None, open_database(ctx).backup_json())
+        return
+    result = open_database(ctx).backup(file, force=force, logical=logical)
     kind = "SQLite copy" if result.kind == "sqlite" else "logical JSON export"
     typer.echo(
         f"Backed up {result.contents} to {result.path} ({kind});"
@@ -55,27 +64,14 @@ def restore(
 
     Example: mishaps restore mishaps-2026-03-13.db --yes
     """
-    from mishaps.backup import contents, inspect_backup
-    from mishaps.backup import restore as bring_back
-    from mishaps.db import has_schema, session_scope
-    from mishaps.errors import Cancelled
+    from mishaps.backup import inspect_backup
 
     found = inspect_backup(file)  # refuse a bad file before asking anything
-    engine = open_db(ctx, create=True, seed=False)
-    if has_schema(engine) and not yes:
-        with session_scope(engine) as session:
-            current = contents(session)
+    db = open_database(ctx, create=True)
+    if not yes and db.state().has_tables:
+        current = db.contents()
         if current.cases or current.revisions:
             question = f"Replace the {current} in the database with the {found} in {file}?"
-            try:
-                confirmed = typer.confirm(question, err=True)
-            except typer.Abort:  # end of input: nobody there to answer
-                typer.echo(err=True)
-                raise Cancelled(
-                    "no answer to the confirmation; nothing restored"
-                    " (pass --yes to restore without asking)"
-                ) from None
-            if not confirmed:
-                raise Cancelled("not confirmed; nothing restored")
-    result = bring_back(engine, file)
+            confirm(question, verb="restore")
+    result = db.restore(file)
     typer.echo(f"Restored {result.restored} from {file}; replaced {result.replaced}.")

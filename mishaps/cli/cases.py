@@ -1,7 +1,8 @@
 """Commands over cases: init, import, validate, export, list, show, stats."""
 
+from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -9,21 +10,26 @@ from mishaps.cli.common import (
     ExportFormat,
     ListFormat,
     ShowFormat,
-    db_url,
+    emit,
     err,
     filter_options,
     handle_errors,
-    load_seed,
-    open_db,
+    open_database,
     write_text,
 )
 from mishaps.filters import Filters
 from mishaps.text import plural
 from mishaps.vocab import OnConflict
 
+if TYPE_CHECKING:
+    from mishaps.api import InitResult
+    from mishaps.output import Listing
+    from mishaps.queries import Stats
+
 FilesArg = Annotated[
     list[Path],
     typer.Argument(
+        metavar="FILE",
         help="YAML or JSON files in the interchange format, or CSV files,"
         " one row a mishap (docs/format.md).",
         exists=False,
@@ -33,8 +39,40 @@ FilesArg = Annotated[
 ]
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write to this file instead of stdout.", dir_okay=False),
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write to this file instead of stdout (- is stdout).",
+        dir_okay=False,
+        metavar="FILE",
+    ),
 ]
+
+
+IdArg = Annotated[
+    str, typer.Argument(metavar="ID", help="The case id, as `mishaps list` shows it.")
+]
+FormatOpt = Annotated[
+    ListFormat, typer.Option("--format", "-f", help="table for people; json or csv for pipes.")
+]
+
+
+class StatsBy(str, Enum):
+    """The fields `stats` groups by (queries.STATS_BY; a test checks they agree)."""
+
+    year = "year"
+    fy = "fy"
+    aircraft = "aircraft"
+    role = "role"
+    category = "category"
+    mishap_class = "class"
+    phase = "phase"
+    service = "service"
+    hfacs_tier = "hfacs-tier"
+    hfacs_category = "hfacs-category"
+    mechanism = "mechanism"
+    nation = "nation"
+    family = "family"
 
 
 def register(app: typer.Typer) -> None:
@@ -50,17 +88,34 @@ def init(
         bool, typer.Option("--empty", help="Create the schema only; load no seed cases.")
     ] = False,
 ) -> None:
-    """Create the database and load the seed cases. Running it again is harmless.
+    """Create the database and load the seed cases. Running it again changes nothing.
+
+    Seed cases go only into a database that never held a case, so a case someone deleted is
+    never brought back.
 
     Example: mishaps --db office.db init
     """
-    from mishaps.config import display_db
-    from mishaps.db import create_schema
+    db = open_database(ctx, create=True)
+    result = db.created or db.init(seed=not empty)
+    if db.created is None:  # opening made it and said so already
+        typer.echo(init_message(result))
 
-    engine = open_db(ctx, create=True, seed=not empty)
-    create_schema(engine)
-    added = 0 if empty else load_seed(engine)
-    typer.echo(f"Database ready at {display_db(db_url(ctx)[0])}: {added} seed cases added.")
+
+def init_message(r: "InitResult") -> str:
+    if r.created:
+        return f"Created the database {r.name} with {plural(r.seeded, 'seed case')}."
+    done = (
+        f"upgraded its schema from revision {r.upgraded[0] or 'unrecorded'} to {r.upgraded[1]}"
+        if r.upgraded
+        else "nothing changed"
+    )
+    text = f"{r.name} already holds a mishaps database ({plural(r.cases, 'case')}); {done}."
+    if r.seed_skipped:
+        text += (
+            " Seed cases are loaded only into a new database; to add them:"
+            " mishaps import seed_data/*.yaml --on-conflict skip"
+        )
+    return text
 
 
 @handle_errors
@@ -85,28 +140,19 @@ def import_(
 
     Example: mishaps import new-cases.yaml --on-conflict replace
     """
-    from mishaps.db import create_schema, has_schema
-    from mishaps.ingest import class_warnings, import_cases, load_files
-
-    loaded = load_files(files)
-    for warning in class_warnings(loaded):
-        err(f"Warning: {warning}")
-    engine = open_db(ctx, create=True, seed=False)
-    if not has_schema(engine):
-        create_schema(engine)
-    result = import_cases(engine, loaded, on_conflict=on_conflict, dry_run=dry_run)
-    verb = "Would import" if dry_run else "Imported"
-    typer.echo(
-        f"{verb} {plural(len(loaded), 'case')} from {plural(len(files), 'file')}:"
-        f" {len(result.added)} added, {len(result.replaced)} replaced,"
-        f" {len(result.skipped)} skipped."
+    done = open_database(ctx, create=True).import_files(
+        files, on_conflict=on_conflict, dry_run=dry_run
     )
-    if dry_run:
-        for label, ids in (
-            ("add", result.added),
-            ("replace", result.replaced),
-            ("skip", result.skipped),
-        ):
+    for warning in done.warnings:
+        err(f"Warning: {warning}")
+    r = done.result
+    typer.echo(
+        f"{'Would import' if done.dry_run else 'Imported'} {plural(done.cases, 'case')} from"
+        f" {plural(done.files, 'file')}: {len(r.added)} added, {len(r.replaced)} replaced,"
+        f" {len(r.skipped)} skipped."
+    )
+    if done.dry_run:
+        for label, ids in (("add", r.added), ("replace", r.replaced), ("skip", r.skipped)):
             for mid in ids:
                 typer.echo(f"  {label} {mid}")
 
@@ -129,12 +175,14 @@ def validate(
 
     Example: mishaps validate --strict seed_data/*.yaml
     """
-    from mishaps.ingest import class_warnings, load_files, service_warnings
+    from mishaps.api import validate_files
 
-    loaded = load_files(files, strict=strict)
-    for warning in class_warnings(loaded) + service_warnings(loaded):
+    checked = validate_files(files, strict=strict)
+    for warning in checked.warnings:
         err(f"Warning: {warning}")
-    typer.echo(f"OK: {plural(len(loaded), 'case')} in {plural(len(files), 'file')} are valid.")
+    typer.echo(
+        f"OK: {plural(len(checked.loaded), 'case')} in {plural(checked.files, 'file')} are valid."
+    )
 
 
 @handle_errors
@@ -157,17 +205,7 @@ def export(
 
     Example: mishaps export --aircraft KC-46 --format json -o kc46.json
     """
-    from mishaps.db import session_scope
-    from mishaps.output import CSV_COLUMNS, case_csv_row, cases_document, to_csv
-    from mishaps.queries import find_cases
-
-    with session_scope(open_db(ctx)) as session:
-        cases = find_cases(session=session, filters=filters)
-    if format is ExportFormat.csv:
-        text = to_csv([case_csv_row(c) for c in cases], CSV_COLUMNS)
-    else:
-        text = cases_document(cases, format.value)
-    write_text(output, text)
+    write_text(output, open_database(ctx).export(filters, format=format.value))
 
 
 LIST_COLUMNS = [
@@ -198,77 +236,62 @@ LIST_CSV_COLUMNS = [
 
 @handle_errors
 @filter_options
-def list_(
-    ctx: typer.Context,
-    filters: Filters,
-    format: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="table for people; json or csv for pipes.")
-    ] = ListFormat.table,
-) -> None:
+def list_(ctx: typer.Context, filters: Filters, format: FormatOpt = ListFormat.table) -> None:
     """List cases matching the filters, oldest first.
 
     Example: mishaps list --aircraft KC-135 --role tanker --since 2000 --format json
     """
-    from mishaps.db import session_scope
-    from mishaps.output import table, to_csv, to_json
-    from mishaps.queries import list_mishaps
+    from mishaps.output import Listing
 
-    with session_scope(open_db(ctx)) as session:
-        rows = [r.as_dict() for r in list_mishaps(session=session, filters=filters)]
-    if format is ListFormat.json:
-        typer.echo(to_json(rows), nl=False)
-    elif format is ListFormat.csv:
-        typer.echo(to_csv(rows, LIST_CSV_COLUMNS), nl=False)
-    elif rows:
-        typer.echo(table(rows, LIST_COLUMNS), nl=False)
-        err(plural(len(rows), "case"))
-    else:
-        err("No cases match.")
+    rows = [r.as_dict() for r in open_database(ctx).rows(filters)]
+    count = plural(len(rows), "case")
+    listing = Listing(rows, LIST_COLUMNS, LIST_CSV_COLUMNS, count=count, empty="No cases match.")
+    emit(listing, format)
+
+
+ShowFormatOpt = Annotated[
+    ShowFormat,
+    typer.Option("--format", "-f", help="text for people; json or yaml in the interchange format."),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="DATE",
+        help="Show the case as this database held it then (its history, not the mishap's"
+        " date): a date (its end, UTC) or a timestamp such as 2026-03-13T10:00:00Z.",
+    ),
+]
+RevisionOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--revision",
+        metavar="N",
+        min=1,
+        help="Show the case as its N-th change left it (the rev column of `mishaps history`),"
+        " also after it was deleted.",
+    ),
+]
 
 
 @handle_errors
 def show(
     ctx: typer.Context,
-    mishap_id: Annotated[
-        str, typer.Argument(metavar="ID", help="The case id, as `mishaps list` shows it.")
-    ],
-    format: Annotated[
-        ShowFormat,
-        typer.Option(
-            "--format", "-f", help="text for people; json or yaml in the interchange format."
-        ),
-    ] = ShowFormat.text,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            metavar="DATE",
-            help="Show the case as it stood then, from its history: a date (its end, UTC)"
-            " or a timestamp such as 2026-03-13T10:00:00Z.",
-        ),
-    ] = None,
+    mishap_id: IdArg,
+    format: ShowFormatOpt = ShowFormat.text,
+    as_of: AsOfOpt = None,
+    revision: RevisionOpt = None,
 ) -> None:
-    """Show one whole case, as it is now or as it stood at a past date.
+    """Show one whole case, as it is now or as the database held it at a past moment.
 
-    Example: mishaps show 2026-03-12-kc-135-western-iraq --as-of 2026-03-13
+    Example: mishaps show 2002-kc-10-basket-vfa-147 --revision 1
     """
-    from mishaps.db import session_scope
     from mishaps.files import dump_json, dump_yaml
-    from mishaps.history import case_as_of, parse_moment
     from mishaps.output import case_text
-    from mishaps.queries import get_case
 
-    moment = None
-    if as_of is not None:
-        try:
-            moment = parse_moment(as_of)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--as-of") from None
-    with session_scope(open_db(ctx)) as session:
-        if moment is None:
-            case = get_case(session=session, mishap_id=mishap_id)
-        else:
-            case = case_as_of(session=session, mishap_id=mishap_id, moment=moment)
+    if as_of is not None and revision is not None:
+        raise typer.BadParameter("give --as-of or --revision, not both", param_hint="--as-of")
+    case = open_database(ctx).case(mishap_id, as_of=as_of, revision=revision)
     if format is ShowFormat.text:
         typer.echo(case_text(case), nl=False)
     else:
@@ -282,33 +305,28 @@ def stats(
     ctx: typer.Context,
     filters: Filters,
     by: Annotated[
-        str,
+        StatsBy,
         typer.Option(
             "--by",
-            help=(
-                "Group by year, fy (fiscal year), aircraft, family (airframe family), role,"
-                " category, class (stated, else derived), phase, mechanism (refuelling"
-                " mechanism), service, nation, hfacs-tier or hfacs-category."
-            ),
+            metavar="FIELD",
+            help="Group by year, fy (fiscal year), aircraft, family (airframe family), role,"
+            " category, class (stated, else derived), phase, mechanism (air refueling"
+            " mechanism), service, nation, hfacs-tier or hfacs-category.",
         ),
-    ] = "year",
-    format: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="table for people; json or csv for pipes.")
-    ] = ListFormat.table,
+    ] = StatsBy.year,
+    format: FormatOpt = ListFormat.table,
 ) -> None:
     """Count mishaps and fatalities by a field; unknown fatalities are counted apart, never as 0.
 
     Example: mishaps stats --by aircraft --role receiver
     """
-    from mishaps.db import session_scope
-    from mishaps.output import table, to_csv, to_json
-    from mishaps.queries import STATS_BY
-    from mishaps.queries import stats as compute
+    emit(stats_listing(open_database(ctx).stats(filters, by=by.value)), format)
 
-    if by not in STATS_BY:
-        raise typer.BadParameter(f"choose one of {', '.join(STATS_BY)}", param_hint="--by")
-    with session_scope(open_db(ctx)) as session:
-        result = compute(session=session, filters=filters, by=by)
+
+def stats_listing(result: "Stats") -> "Listing":
+    from mishaps.output import Listing
+
+    by = result.by
     rows = [r.as_dict() for r in result.rows]
     columns = [("key", {"fy": "fiscal year"}.get(by, by)), ("mishaps", "mishaps")]
     if by in ("aircraft", "role", "family"):
@@ -319,14 +337,12 @@ def stats(
         ("fatalities", "fatalities (known)"),
         ("fatalities_unknown", "cases with fatalities unknown"),
     ]
-    if format is ListFormat.json:
-        typer.echo(
-            to_json({"by": by, "rows": rows, "total": result.total.as_dict(), "note": result.note}),
-            nl=False,
-        )
-    elif format is ListFormat.csv:
-        typer.echo(to_csv(rows, [k for k, _ in columns]), nl=False)
-    else:
-        typer.echo(table([*rows, result.total.as_dict()], columns), nl=False)
-        if result.note:
-            err(f"Note: {result.note}.")
+    return Listing(
+        rows,
+        columns,
+        csv_columns=[k for k, _ in columns],
+        shown=[*rows, result.total.as_dict()],
+        document={"by": by},
+        after={"total": result.total.as_dict(), "note": result.note},
+        notes=[f"Note: {result.note}."] if result.note else [],
+    )

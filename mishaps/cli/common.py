@@ -5,6 +5,7 @@ The only place that turns a MishapsError into ``Error: <message>`` on stderr and
 
 import functools
 import inspect
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,14 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperOption
 
-from mishaps.errors import InvalidInput, MishapsError
-from mishaps.filters import Filters
+from mishaps.errors import InvalidFilter, InvalidInput, MishapsError
+from mishaps.filters import Filters, option_name
 from mishaps.text import plural
 from mishaps.vocab import Method, MishapClass, Phase, Role, Status
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from mishaps.api import Database
+    from mishaps.output import Listing
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,17 +33,94 @@ class State:
     db: str | None = None
 
 
+class _ChoiceError(typer.BadParameter):
+    def format_message(self) -> str:
+        return self.message
+
+
+def _argument_name(param: Any) -> str:
+    """An argument as help shows it: its metavar (FILE, ID), ``...`` when it takes several."""
+    name = param.metavar or (param.name or "value").upper()
+    return name + ("..." if param.nargs != 1 else "")
+
+
+# An option declared without a metavar shows its Python type (<str>); a word instead.
+_OPTION_METAVARS = {
+    "<str>": "TEXT",
+    "<int>": "N",
+    "<float>": "NUMBER",
+    "<Path>": "PATH",
+    "<file>": "FILE",
+    "<directory>": "DIR",
+    "<path>": "PATH",
+}
+
+
+def _python_type(param: Any) -> str:
+    try:
+        return str(param.display_type(None))
+    except Exception:  # a choice needs a context; choices show their values, which is right
+        return ""
+
+
+class Command(TyperCommand):
+    """A command whose help and usage errors speak the user's words: ``FILE...`` and ``ID``, not
+    Typer's ``{files}...`` and ``<list[Path]>``; "--format must be one of: table, json, csv"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperOption) and param.metavar is None:
+                param.metavar = _OPTION_METAVARS.get(_python_type(param))
+            if isinstance(param, TyperArgument):
+                name = _argument_name(param)
+                usage = name if param.required else f"[{name}]"
+                # Typer offers no setting for these; they are its own hooks, set per argument.
+                param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
+                param._usage_display_name = functools.partial(str, usage)  # type: ignore[method-assign]
+                param._rich_display_name = functools.partial(str, name)  # type: ignore[method-assign]
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except typer.BadParameter as exc:
+            choices = getattr(getattr(exc.param, "type_descriptor", None), "choices", None)
+            if not choices or exc.param is None:
+                raise
+            values = ", ".join(c.value if isinstance(c, Enum) else str(c) for c in choices)
+            if isinstance(exc.param, TyperArgument):
+                name = _argument_name(exc.param)
+            else:
+                name = max(getattr(exc.param, "opts", None) or [exc.param.name or "value"], key=len)
+            given = re.search(r"(\S+) is not one of", exc.message)
+            got = f" (not {given[1]})" if given else ""
+            raise _ChoiceError(f"{name} must be one of: {values}{got}", ctx=ctx) from None
+
+
+class App(typer.Typer):
+    """A Typer app whose commands are ``Command``s unless told otherwise, so a command added by
+    anyone gets help and choice errors in the user's words without remembering to ask."""
+
+    def command(self, *args: Any, cls: Any = None, **kwargs: Any) -> Any:
+        return super().command(*args, cls=cls or Command, **kwargs)
+
+
 def err(message: str) -> None:
     typer.echo(message, err=True)
 
 
 def handle_errors(func: F) -> F:
-    """Turn domain errors into one line each on stderr and exit 1; never a traceback."""
+    """Turn domain errors into one line each on stderr and exit 1; never a traceback.
+
+    A bad filter value is the user's typing, not the data: a usage error of its option (exit 2).
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except InvalidFilter as exc:
+            raise typer.BadParameter(exc.message, param_hint=option_name(exc.field)) from None
         except InvalidInput as exc:
             for problem in exc.problems:
                 err(str(problem))
@@ -54,77 +134,69 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def open_db(
-    ctx: typer.Context, *, create: bool = False, seed: bool = True, check: bool = True
-) -> "Engine":
-    """The engine for --db / $MISHAPS_DB / the default file.
+def open_database(ctx: typer.Context, *, create: bool = False) -> "Database":
+    """The database of --db / $MISHAPS_DB / the default, closed when the command ends.
 
-    The default database is created and loaded with the seed cases on first use, so a
-    newcomer's first command just works; an explicit database must exist unless ``create``.
-    A database whose schema revision is not this version's is refused unless not ``check``
-    (the `db` commands, which report and upgrade it).
+    Opening the default database for the first time creates it with the seed cases; that is
+    said once, on stderr, so that a pipe's output stays the command's own.
     """
-    from mishaps.config import display_db, sqlite_path
-    from mishaps.db import create_schema, make_engine, require_current, schema_state
-    from mishaps.errors import DatabaseError
-
-    url, is_default = db_url(ctx)
-    path = sqlite_path(url)
-    first_run = is_default and path is not None and not path.exists()
-    engine = make_engine(url, create=create or first_run)
-    ctx.call_on_close(engine.dispose)  # close pooled connections when the command ends
-    if first_run:
-        create_schema(engine)
-        added = load_seed(engine) if seed else 0
-        err(f"Created the database {path} with {added} seed cases (mishaps init).")
-        return engine
-    if not create and not schema_state(engine).has_tables:
-        shown = display_db(url)
-        raise DatabaseError(
-            f"{shown} holds no mishaps database; create one with: mishaps --db {shown} init"
-        )
-    if check:
-        require_current(engine, upgrade_hint=command_hint(ctx, "db upgrade"))
-    return engine
-
-
-def db_url(ctx: typer.Context) -> tuple[str, bool]:
-    """The database URL from --db / $MISHAPS_DB / the default, and whether it is the default."""
-    from mishaps.config import resolve_db
+    import mishaps
 
     state: State = ctx.find_root().obj or State()
-    return resolve_db(state.db)
+    db = mishaps.open(state.db, create=create)
+    ctx.call_on_close(db.close)  # close pooled connections when the command ends
+    if db.created is not None:
+        err(f"Created the database {db.name} with {db.created.seeded} seed cases (mishaps init).")
+    return db
 
 
-def command_hint(ctx: typer.Context, command: str) -> str:
-    """`mishaps <command>` spelled for the database in use (with --db unless it is the default)."""
-    from mishaps.config import display_db
-
-    url, is_default = db_url(ctx)
-    return f"mishaps {command}" if is_default else f"mishaps --db {display_db(url)} {command}"
-
-
-def load_seed(engine: "Engine") -> int:
-    from mishaps.config import seed_case_files
-    from mishaps.ingest import import_cases, load_files
-    from mishaps.vocab import OnConflict
-
-    files = seed_case_files()
-    result = import_cases(
-        engine, load_files(files), on_conflict=OnConflict.skip, command="init (seed data)"
-    )
-    return len(result.added)
+def is_stdout(output: Path | None) -> bool:
+    """No file, or ``-``: standard output, as everywhere a command names a file to write."""
+    return output is None or str(output) == "-"
 
 
 def write_text(output: Path | None, text: str) -> None:
-    """To stdout, or atomically to a file: a failed write leaves no half-written file."""
-    if output is None:
-        sys.stdout.write(text)
+    """To stdout (no file, or ``-``), or atomically to a file: a failed write leaves none."""
+    write_bytes(output, text.encode("utf-8"))
+
+
+def write_bytes(output: Path | None, data: bytes, *, what: str = "") -> None:
+    if is_stdout(output):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
         return
     from mishaps.files import atomic_write
 
-    atomic_write(output, text.encode("utf-8"))
-    err(f"Wrote {output}")
+    assert output is not None
+    atomic_write(output, data)
+    err(f"Wrote {output}{what}")
+
+
+def emit(listing: "Listing", fmt: "ListFormat | str") -> None:
+    """Print rows through the one output path (``mishaps.output.render``)."""
+    from mishaps.output import render
+
+    out = render(listing, fmt.value if isinstance(fmt, Enum) else fmt)
+    if out.stdout:
+        typer.echo(out.stdout, nl=False)
+    for line in out.stderr:
+        err(line)
+
+
+def confirm(question: str, *, verb: str) -> None:
+    """Ask; Cancelled unless the answer is yes (and when nobody is there to answer)."""
+    from mishaps.errors import Cancelled
+
+    try:
+        confirmed = typer.confirm(question, err=True)
+    except typer.Abort:  # end of input: nobody there to answer
+        typer.echo(err=True)
+        raise Cancelled(
+            f"no answer to the confirmation; nothing {verb}d (pass --yes to {verb} without asking)"
+        ) from None
+    if not confirmed:
+        raise Cancelled(f"not confirmed; nothing {verb}d")
 
 
 class ListFormat(str, Enum):
@@ -265,18 +337,24 @@ FILTER_OPTIONS: list[tuple[str, Any]] = [
     ),
     (
         "method",
-        Annotated[Method | None, typer.Option(help="Refuelling method.", rich_help_panel=PANEL)],
+        Annotated[
+            Method | None,
+            typer.Option(help="Air refueling method (unknown: not stated).", rich_help_panel=PANEL),
+        ],
     ),
     (
         "phase",
-        Annotated[Phase | None, typer.Option(help="Refuelling phase.", rich_help_panel=PANEL)],
+        Annotated[
+            Phase | None,
+            typer.Option(help="Air refueling phase (unknown: not stated).", rich_help_panel=PANEL),
+        ],
     ),
     (
         "mechanism",
         Annotated[
             str | None,
             typer.Option(
-                help="Refuelling mechanism code: what went wrong (boom-binding, basket-strike,"
+                help="Air refueling mechanism code: what went wrong (boom-binding, basket-strike,"
                 " collision, ...; list them with: mishaps taxonomy refueling).",
                 rich_help_panel=PANEL,
                 metavar="CODE",
@@ -338,36 +416,8 @@ def filter_options(func: F) -> F:
 
 
 def make_filters(values: dict[str, Any]) -> Filters:
-    from mishaps.schema import date_period
-
-    for name in ("since", "until"):
-        if values.get(name) is not None:
-            try:
-                date_period(values[name])
-            except ValueError as exc:
-                raise typer.BadParameter(str(exc), param_hint=f"--{name}") from None
-    if values.get("hfacs") is not None:
-        from mishaps.taxonomy import HFACS_PREFIX
-
-        values["hfacs"] = values["hfacs"].strip().upper()
-        if not HFACS_PREFIX.fullmatch(values["hfacs"]):
-            raise typer.BadParameter(
-                f"{values['hfacs']!r} is not a DoD HFACS code or prefix such as AE1, PC102 or SP",
-                param_hint="--hfacs",
-            )
-    if values.get("mechanism") is not None:
-        import difflib
-
-        from mishaps.schema import mechanism_codes
-
-        values["mechanism"] = values["mechanism"].strip().lower()
-        if values["mechanism"] not in mechanism_codes():
-            close = difflib.get_close_matches(values["mechanism"], mechanism_codes(), n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
-            raise typer.BadParameter(
-                f"{values['mechanism']!r} is not a refuelling mechanism{hint}"
-                " (list them with: mishaps taxonomy refueling)",
-                param_hint="--mechanism",
-            )
-    clean = {k: (v.value if isinstance(v, Enum) else v) for k, v in values.items()}
-    return Filters(**clean)
+    """The options as one Filters value; a bad value is a usage error of its option."""
+    try:
+        return Filters(**values)
+    except InvalidFilter as exc:
+        raise typer.BadParameter(exc.message, param_hint=option_name(exc.field)) from None

@@ -4,11 +4,11 @@ from typing import Annotated
 
 import typer
 
-from mishaps.cli.common import command_hint, db_url, handle_errors, open_db
+from mishaps.cli.common import App, handle_errors, open_database
 from mishaps.text import plural
 from mishaps.vocab import OnConflict
 
-app = typer.Typer(
+app = App(
     name="db",
     help=(
         "Look after the database itself: its schema revision, migrations and copies.\n\n"
@@ -29,22 +29,18 @@ def status(ctx: typer.Context) -> None:
 
     Example: mishaps --db postgresql://mishaps@dbhost/mishaps db status
     """
-    from mishaps.config import display_db
-    from mishaps.db import schema_state
-    from mishaps.migrations import HEAD
-
-    engine = open_db(ctx, check=False)
-    state = schema_state(engine)
-    typer.echo(f"Database: {display_db(db_url(ctx)[0])}")
-    if state.revision is None:
-        note = f"unrecorded (made before schema revisions; run: {command_hint(ctx, 'db upgrade')})"
-    elif state.current:
-        note = f"{state.revision} (current)"
-    elif state.known:
-        note = f"{state.revision} (older than {HEAD}; run: {command_hint(ctx, 'db upgrade')})"
+    db = open_database(ctx)
+    s = db.status()
+    upgrade = db.hint("db upgrade")
+    if s.revision is None:
+        note = f"unrecorded (made before schema revisions; run: {upgrade})"
+    elif s.current:
+        note = f"{s.revision} (current)"
+    elif s.known:
+        note = f"{s.revision} (older than {s.head}; run: {upgrade})"
     else:
-        note = f"{state.revision} (newer than this mishaps knows, {HEAD}: upgrade mishaps)"
-    typer.echo(f"Schema revision: {note}")
+        note = f"{s.revision} (newer than this mishaps knows, {s.head}: upgrade mishaps)"
+    typer.echo(f"Database: {s.name}\nSchema revision: {note}")
 
 
 @app.command()
@@ -54,16 +50,12 @@ def upgrade(ctx: typer.Context) -> None:
 
     Example: mishaps --db office.db db upgrade
     """
-    from mishaps.config import display_db
-    from mishaps.db import migrate
-
-    engine = open_db(ctx, check=False)
-    before, after = migrate(engine)
-    shown = display_db(db_url(ctx)[0])
+    db = open_database(ctx)
+    before, after = db.upgrade()
     if before == after:
-        typer.echo(f"{shown} is already at schema revision {after} (current).")
+        typer.echo(f"{db.name} is already at schema revision {after} (current).")
     else:
-        typer.echo(f"Upgraded {shown} from schema revision {before or 'unrecorded'} to {after}.")
+        typer.echo(f"Upgraded {db.name} from schema revision {before or 'unrecorded'} to {after}.")
 
 
 @app.command()
@@ -91,24 +83,8 @@ def copy(
 
     Example: mishaps --db ~/mishaps.db db copy --to postgresql://mishaps@dbhost/mishaps
     """
-    from mishaps.config import display_db, to_url
-    from mishaps.db import create_schema, make_engine, require_current, schema_state
-    from mishaps.errors import DatabaseError
-    from mishaps.transfer import copy_database
-
-    source_url = db_url(ctx)[0]
-    target_url = to_url(to)
-    source_name, target_name = display_db(source_url), display_db(target_url)
-    if source_name == target_name:
-        raise DatabaseError(f"{target_name} is the database being copied; name another with --to")
-    source = open_db(ctx)
-    target = make_engine(target_url, create=True)
-    ctx.call_on_close(target.dispose)
-    if schema_state(target).has_tables:
-        require_current(target, upgrade_hint=f"mishaps --db {target_name} db upgrade")
-    else:
-        create_schema(target)
-    result = copy_database(source, target, on_conflict=on_conflict, source_name=source_name)
+    db = open_database(ctx)
+    result = db.copy_to(to, on_conflict=on_conflict)
     n = len(result.added) + len(result.replaced)
     counts = plural(n, "case")
     if result.replaced or result.skipped:
@@ -117,4 +93,4 @@ def copy(
             f" {len(result.skipped)} skipped)"
         )
     entries = f"{result.revisions} history entr{'ies' if result.revisions != 1 else 'y'}"
-    typer.echo(f"Copied {counts} and {entries} from {source_name} to {target_name}.")
+    typer.echo(f"Copied {counts} and {entries} from {db.name} to {result.target}.")

@@ -3,16 +3,26 @@
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mishaps.cli.common import err, filter_options, handle_errors, open_db
+from mishaps.cli.common import (
+    App,
+    err,
+    filter_options,
+    handle_errors,
+    open_database,
+    write_bytes,
+)
 from mishaps.errors import ReportError
 from mishaps.filters import Filters
 from mishaps.text import plural
 
-app = typer.Typer(
+if TYPE_CHECKING:
+    from mishaps.progress import Progress
+
+app = App(
     help=(
         "Write PDF reports: a brief on one mishap, or a summary of a set of them.\n\n"
         "Example: mishaps report brief 2013-05-03-shell-77 --marking CUI -o brief.pdf"
@@ -24,13 +34,20 @@ app = typer.Typer(
 PANEL = "Report"
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="The PDF to write.", dir_okay=False, rich_help_panel=PANEL),
+    typer.Option(
+        "--output",
+        "-o",
+        help="The PDF to write (- is stdout).",
+        dir_okay=False,
+        rich_help_panel=PANEL,
+        metavar="FILE",
+    ),
 ]
 HtmlOpt = Annotated[
     Path | None,
     typer.Option(
         "--html",
-        help="Write the HTML instead of the PDF (for preview and tests).",
+        help="Write the HTML instead of the PDF, for preview and tests (- is stdout).",
         dir_okay=False,
         rich_help_panel=PANEL,
     ),
@@ -100,8 +117,10 @@ def _options(
         raise typer.BadParameter(
             "give --output FILE.pdf (or --html FILE.html)", param_hint="--output"
         )
+    if str(html) == str(output) == "-":
+        raise typer.BadParameter("--html - and --output - would both write to stdout; pick one")
     for target in (html, output):
-        if target is not None:
+        if target is not None and str(target) != "-":
             parent = target.parent if str(target.parent) else Path(".")
             if not parent.is_dir() or not os.access(parent, os.W_OK):
                 raise ReportError(f"cannot write {target}: {parent} is not a writable directory")
@@ -114,17 +133,13 @@ def _options(
 
 
 def _write(report: Any, html: Path | None, output: Path | None) -> None:
-    from mishaps.files import atomic_write
-
     if html is not None:
-        atomic_write(html, report.html.encode("utf-8"))
-        err(f"Wrote {html}")
+        write_bytes(html, report.html.encode("utf-8"))
     if output is not None and report.rendered is not None:
         for warning in report.rendered.warnings:
             err(f"warning: WeasyPrint: {warning}")
-        atomic_write(output, report.rendered.pdf)
-        pages = report.rendered.pages
-        err(f"Wrote {output} ({plural(pages, 'page')}, {plural(report.cases, 'case')})")
+        pages, cases = plural(report.rendered.pages, "page"), plural(report.cases, "case")
+        write_bytes(output, report.rendered.pdf, what=f" ({pages}, {cases})")
 
 
 @app.command()
@@ -146,12 +161,10 @@ def brief(
 
     Example: mishaps report brief 2013-05-03-shell-77 --marking UNCLASSIFIED -o shell77.pdf
     """
-    from mishaps.reports import make
-
     options = _options(
         html, output, marking, distribution, distribution_reason, controlling_office, pdf_variant
     )
-    report = make.brief(open_db(ctx), mishap_id, options)
+    report = open_database(ctx).brief(mishap_id, options)
     _write(report, html, output)
 
 
@@ -181,56 +194,50 @@ def summary(
 
     Example: mishaps report summary --aircraft KC-46 --marking CUI -o kc46.pdf
     """
-    from mishaps.reports import make
-
     options = _options(
         html, output, marking, distribution, distribution_reason, controlling_office, pdf_variant
     )
     with _Progress(progress) as bar:
-        report = make.summary(open_db(ctx), filters, options, progress=bar.update)
+        report = open_database(ctx).summary(filters, options, progress=bar.update)
     _write(report, html, output)
 
 
 class _Progress:
-    """Stage-by-stage progress on stderr: cases loaded, then each page as WeasyPrint lays it out."""
+    """A bar on stderr that follows the report's typed progress events (mishaps.progress)."""
 
     def __init__(self, wanted: bool | None) -> None:
         self.wanted = wanted
-        self.progress: Any = None
+        self.bar: Any = None
         self.task: Any = None
+        self.off = False
 
     def __enter__(self) -> "_Progress":
         return self
 
-    def update(self, message: str) -> None:
-        if self.progress is None:
-            count = int(message.split()[1]) if message.startswith("Loaded ") else 0
-            show = (
-                self.wanted if self.wanted is not None else (count >= 100 and sys.stderr.isatty())
-            )
-            if not show:
-                self.update = lambda message: None  # type: ignore[method-assign]
+    def update(self, event: "Progress") -> None:
+        if self.off:
+            return
+        if self.bar is None:
+            auto = (event.cases or 0) >= 100 and sys.stderr.isatty()
+            if not (self.wanted if self.wanted is not None else auto):
+                self.off = True
                 return
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+            self._start(event.total)
+        self.bar.update(self.task, completed=event.done, description=event.message[:60].ljust(60))
 
-            self.progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-                transient=False,
-            )
-            self.progress.start()
-            self.task = self.progress.add_task("Rendering", total=7)
-        step = message.split(" - ")[0]
-        done = int(step.split()[1]) if step.startswith("Step ") else 0
-        self.progress.update(self.task, completed=done, description=message[:60].ljust(60))
+    def _start(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+        self.bar = Progress(*columns, console=Console(stderr=True), transient=False)
+        self.bar.start()
+        self.task = self.bar.add_task("Rendering", total=total)
 
     def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.update(self.task, completed=7)
-            self.progress.stop()
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.bar.tasks[0].total)
+            self.bar.stop()
 
 
 def register(root: typer.Typer) -> None:

@@ -1,14 +1,19 @@
 """The reference taxonomies: `mishaps taxonomy cictt|hfacs|refueling`."""
 
-from enum import StrEnum
-from typing import Annotated, Any
+from dataclasses import asdict
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mishaps.cli.common import ListFormat, err, handle_errors, open_db
+from mishaps.cli.common import ListFormat, emit, handle_errors, open_database
+
+if TYPE_CHECKING:
+    from mishaps.output import Listing
+    from mishaps.queries import Stats
 
 
-class Taxonomy(StrEnum):
+class Taxonomy(str, Enum):
     cictt = "cictt"
     hfacs = "hfacs"
     refueling = "refueling"
@@ -31,8 +36,9 @@ def taxonomy(
     which: Annotated[
         Taxonomy,
         typer.Argument(
+            metavar="TAXONOMY",
             help="cictt: CICTT occurrence categories; hfacs: DoD HFACS 8.0; refueling: the"
-            " refuelling mechanism codes, with how many cases in the database have each."
+            " air refueling mechanism codes, with how many cases in the database have each.",
         ),
     ],
     search: Annotated[
@@ -53,77 +59,43 @@ def taxonomy(
 
     Example: mishaps taxonomy hfacs --search fatigue
     """
-    from mishaps import taxonomy as tx
-    from mishaps.output import table, to_csv, to_json
-
     if which is Taxonomy.refueling:
-        _refueling(ctx, search, format)
-        return
-    rows: list[dict[str, Any]]
-    if which is Taxonomy.cictt:
-        doc = tx.cictt_document()
-        rows = [
-            {
-                "code": c.code,
-                "name": c.name,
-                "definition": c.definition,
-                "definition_source": c.definition_source,
-                "confirmed": c.confirmed,
-                "note": c.note,
-            }
-            for c in tx.find_cictt(search)
-        ]
-        columns = [
-            ("code", "code"),
-            ("name", "name"),
-            ("confirmed", "confirmed"),
-            ("definition", "definition"),
-        ]
+        emit(refueling_listing(open_database(ctx).stats(by="mechanism"), search), format)
     else:
-        doc = tx.hfacs_document()
+        emit(taxonomy_listing(which, search), format)
+
+
+CICTT_COLUMNS = [
+    ("code", "code"),
+    ("name", "name"),
+    ("confirmed", "confirmed"),
+    ("definition", "definition"),
+]
+HFACS_COLUMNS = [
+    ("code", "code"),
+    ("title", "title"),
+    ("confirmed", "confirmed"),
+    ("category", "category"),
+    ("tier", "tier"),
+]
+
+
+def taxonomy_listing(which: Taxonomy, search: str | None) -> "Listing":
+    """One taxonomy's entries: rows with their provenance for pipes, a marked table for people."""
+    from mishaps import taxonomy as tx
+    from mishaps.output import Listing
+
+    if which is Taxonomy.cictt:
+        doc, columns = tx.cictt_document(), CICTT_COLUMNS
+        rows = [asdict(c) for c in tx.find_cictt(search)]
+    else:
+        doc, columns = tx.hfacs_document(), HFACS_COLUMNS
         names = {h.code: h.title for h in tx.hfacs() if h.code == h.category}
+        order = ("code", "title", "category", "category_name", "tier", "confirmed", "note")
         rows = [
-            {
-                "code": h.code,
-                "title": h.title,
-                "category": h.category,
-                "category_name": names[h.category],
-                "tier": h.tier,
-                "confirmed": h.confirmed,
-                "note": h.note,
-            }
+            {k: {**asdict(h), "category_name": names[h.category]}[k] for k in order}
             for h in tx.find_hfacs(search)
         ]
-        columns = [
-            ("code", "code"),
-            ("title", "title"),
-            ("confirmed", "confirmed"),
-            ("category", "category"),
-            ("tier", "tier"),
-        ]
-    if format is ListFormat.json:
-        typer.echo(
-            to_json(
-                {
-                    "taxonomy": doc["taxonomy"],
-                    "version": doc["version"],
-                    "provenance": doc["provenance"],
-                    "sources": doc["sources"],
-                    "entries": rows,
-                }
-            ),
-            nl=False,
-        )
-        return
-    if format is ListFormat.csv:
-        flat = [
-            {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in r.items()} for r in rows
-        ]
-        typer.echo(to_csv(flat, list(rows[0]) if rows else [k for k, _ in columns]), nl=False)
-        return
-    if not rows:
-        err("No entries match.")
-        return
     shown = [
         {
             **r,
@@ -132,23 +104,26 @@ def taxonomy(
         }
         for r in rows
     ]
-    typer.echo(table(shown, columns), nl=False)
     unconfirmed = sum(1 for r in rows if not r["confirmed"])
-    if unconfirmed:
-        typer.echo(FOOTNOTE.format(n=unconfirmed, total=len(rows), which=which.value))
-    err(f"{doc['taxonomy']} {doc['version']}: {len(rows)} entr{'ies' if len(rows) != 1 else 'y'}")
+    n = len(rows)
+    footer = FOOTNOTE.format(n=unconfirmed, total=n, which=which.value) if unconfirmed else None
+    return Listing(
+        rows,
+        columns,
+        shown=shown,
+        document={k: doc[k] for k in ("taxonomy", "version", "provenance", "sources")},
+        rows_key="entries",
+        empty="No entries match.",
+        footer=footer,
+        count=f"{doc['taxonomy']} {doc['version']}: {n} entr{'ies' if n != 1 else 'y'}",
+    )
 
 
-def _refueling(ctx: typer.Context, search: str | None, format: ListFormat) -> None:
+def refueling_listing(result: "Stats", search: str | None) -> "Listing":
     """The mechanism codes with their definitions and how many cases have each."""
     from mishaps import taxonomy as tx
-    from mishaps.db import session_scope
-    from mishaps.filters import Filters
-    from mishaps.output import table, to_csv, to_json
-    from mishaps.queries import stats
+    from mishaps.output import Listing
 
-    with session_scope(open_db(ctx)) as session:
-        result = stats(session=session, filters=Filters(), by="mechanism")
     counts = {r.key: r.mishaps for r in result.rows}
     rows = [
         {
@@ -161,35 +136,27 @@ def _refueling(ctx: typer.Context, search: str | None, format: ListFormat) -> No
         for m in tx.find_mechanisms(search)
     ]
     doc = tx.mechanisms_document()
-    if format is ListFormat.json:
-        others = {k: v for k, v in counts.items() if k not in {m.code for m in tx.mechanisms()}}
-        typer.echo(
-            to_json(
-                {
-                    "taxonomy": doc["taxonomy"],
-                    "version": doc["version"],
-                    "provenance": doc["provenance"],
-                    "sources": doc["sources"],
-                    "entries": rows,
-                    "cases": result.total.mishaps,
-                    "uncoded": others,
-                }
-            ),
-            nl=False,
-        )
-        return
-    if format is ListFormat.csv:
-        typer.echo(to_csv(rows, ["code", "name", "cases", "definition", "example"]), nl=False)
-        return
-    if not rows:
-        err("No entries match.")
-        return
-    columns = [("code", "code"), ("cases", "cases"), ("definition", "definition")]
-    typer.echo(table(rows, columns, max_width=100), nl=False)
-    uncoded = ", ".join(f"{k} {v}" for k, v in counts.items() if k not in {r["code"] for r in rows})
-    err(
-        f"{doc['taxonomy']} {doc['version']}: {len(rows)} entr{'ies' if len(rows) != 1 else 'y'};"
+    known = {m.code for m in tx.mechanisms()}
+    shown = {r["code"] for r in rows}
+    uncoded = ", ".join(f"{k} {v}" for k, v in counts.items() if k not in shown)
+    n = len(rows)
+    count = (
+        f"{doc['taxonomy']} {doc['version']}: {n} entr{'ies' if n != 1 else 'y'};"
         f" {result.total.mishaps} cases in the database"
         + (f" (without a code: {uncoded})" if uncoded and search is None else "")
         + ". A case with several mechanisms counts under each."
+    )
+    return Listing(
+        rows,
+        [("code", "code"), ("cases", "cases"), ("definition", "definition")],
+        csv_columns=["code", "name", "cases", "definition", "example"],
+        document={k: doc[k] for k in ("taxonomy", "version", "provenance", "sources")},
+        rows_key="entries",
+        after={
+            "cases": result.total.mishaps,
+            "uncoded": {k: v for k, v in counts.items() if k not in known},
+        },
+        empty="No entries match.",
+        count=count,
+        max_width=100,
     )

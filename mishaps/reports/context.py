@@ -171,8 +171,8 @@ def case_view(case: Case, *, source_numbers: Mapping[str, int] | None = None) ->
         ("Location", where),
         ("Service", case.service),
         ("Operation", show_value(case.operation)),
-        ("Refuelling method", case.refueling.method.value),
-        ("Refuelling phase", case.refueling.phase.value),
+        ("Air refueling method", case.refueling.method.value),
+        ("Air refueling phase", case.refueling.phase.value),
         ("Mishap class", class_label),
         ("Damage", money(case.damage_usd)),
         ("Fatalities", show_value(case.fatalities)),
@@ -272,12 +272,12 @@ def build_brief(
     return BriefContext(
         meta=_meta(
             f"Mishap brief: {case.title}",
-            f"Aerial-refuelling mishap brief, {case.occurred_on}, {', '.join(types)}",
+            f"Air refueling mishap brief, {case.occurred_on}, {', '.join(types)}",
             [case],
             marking=marking,
             generated_at=generated_at,
             version=version,
-            keywords=["aerial refuelling", "mishap", *types],
+            keywords=["air refueling", "mishap", *types],
         ),
         view=case_view(case),
     )
@@ -416,7 +416,7 @@ def charts(cases: Sequence[Case]) -> list[Chart]:
             _top(categories, 12, "other categories"),
             "A mishap may carry several categories.",
         ),
-        Chart("chart-phases", "Mishaps by refuelling phase", _top(phases, 10, "other phases")),
+        Chart("chart-phases", "Mishaps by air refueling phase", _top(phases, 10, "other phases")),
     ]
 
 
@@ -451,14 +451,14 @@ def build_summary(
     query = filters.describe() or [("Filters", "none: every case in the database")]
     return SummaryContext(
         meta=_meta(
-            f"Aerial-refuelling mishaps: summary of {plural(len(cases), 'case')}",
-            "Summary of aerial-refuelling mishaps: "
+            f"Air refueling mishaps: summary of {plural(len(cases), 'case')}",
+            "Summary of air refueling mishaps: "
             + ("; ".join(f"{k} {v}" for k, v in filters.describe()) or "all cases"),
             cases,
             marking=marking,
             generated_at=generated_at,
             version=version,
-            keywords=["aerial refuelling", "mishap", "summary"],
+            keywords=["air refueling", "mishap", "summary"],
         ),
         query=query,
         command=command_line(filters),

@@ -3,7 +3,7 @@ is wanted) lay out the PDF."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +13,7 @@ from mishaps import __version__
 from mishaps.db import session_scope
 from mishaps.filters import Filters
 from mishaps.output import cases_document
+from mishaps.progress import ProgressCallback, loaded
 from mishaps.queries import find_cases, get_case
 from mishaps.reports.context import (
     BriefContext,
@@ -54,12 +55,12 @@ def summary(
     filters: Filters,
     options: Options,
     *,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Report:
     with session_scope(engine) as session:
         cases = find_cases(session=session, filters=filters)
     if progress is not None:
-        progress(f"Loaded {len(cases)} cases")
+        progress(loaded(len(cases)))
     ctx = build_summary(
         cases,
         filters=filters,
@@ -76,7 +77,7 @@ def _render(
     options: Options,
     *,
     cases: Sequence[Case],
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Report:
     html = render_html(template, ctx)
     if options.html_only:

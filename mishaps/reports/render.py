@@ -22,6 +22,7 @@ from mishaps.config import templates_dir
 from mishaps.errors import ReportError
 from mishaps.files import PDF_ATTACHMENT as ATTACHMENT_NAME
 from mishaps.output import money, show_value
+from mishaps.progress import ProgressCallback, from_weasyprint
 from mishaps.reports import charts
 
 PDF_VARIANTS = (
@@ -96,7 +97,7 @@ def render_pdf(
     fingerprint: str,
     variant: str | None = None,
     attachment_json: str | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Rendered:
     """Lay out and write the PDF. WeasyPrint's warnings are returned, never lost."""
     import weasyprint
@@ -128,8 +129,9 @@ def render_pdf(
             warnings.append(record.getMessage())
 
     def on_progress(record: logging.LogRecord) -> None:
-        if progress is not None:
-            progress(record.getMessage())
+        event = from_weasyprint(record.getMessage())
+        if progress is not None and event is not None:
+            progress(event)
 
     attachments = []
     if attachment_json is not None and variant in ATTACHING_VARIANTS:

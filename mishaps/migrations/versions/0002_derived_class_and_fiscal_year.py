@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-11-25
 
 The three columns are derived when a case is stored (``mishaps.classes``). An older database
-gets them filled here by ``store.refresh_derived``, which reads and writes by column name in
+gets them filled here by ``derived.refresh_derived``, which reads and writes by column name in
 plain SQL, so it works on the schema as it stands after this revision. It applies the class
 thresholds of the mishaps that runs the upgrade, as a fresh import would.
 """
@@ -30,7 +30,7 @@ def upgrade() -> None:
     op.create_index("ix_mishap_effective_class", "mishap", ["effective_class"])
     op.create_index("ix_mishap_fiscal_year", "mishap", ["fiscal_year"])
 
-    from mishaps.store import refresh_derived
+    from mishaps.derived import refresh_derived
 
     with Session(bind=op.get_bind()) as session:
         refresh_derived(session)

@@ -1,4 +1,4 @@
-"""Citations, refuelling mechanisms, series, approximate coordinates, recommendation status and
+"""Citations, air refueling mechanisms, series, approximate coordinates, recommendation status and
 aircraft families (issue 12 section 2, issue 17).
 
 Revision ID: 0005
@@ -9,7 +9,7 @@ New child tables keyed like the others (mishap_pk, position): the case's ``cites
 source number) pairs, each finding's cites, the mechanism codes and the series ids. New columns:
 the location's ``approximate``/``basis`` on mishap, a recommendation's ``status``/``status_as_of``
 on finding, and each aircraft's ``family``, which an older database gets filled here by
-``store.refresh_families`` (plain SQL by column name, so it works on this revision's schema).
+``derived.refresh_families`` (plain SQL by column name, so it works on this revision's schema).
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def upgrade() -> None:
     op.create_index("ix_mishap_mechanism_code", "mishap_mechanism", ["code", "mishap_pk"])
     op.create_index("ix_mishap_series_id", "mishap_series", ["series_id", "mishap_pk"])
 
-    from mishaps.store import refresh_families
+    from mishaps.derived import refresh_families
 
     with Session(bind=op.get_bind()) as session:
         refresh_families(session)
