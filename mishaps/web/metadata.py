@@ -230,14 +230,14 @@ def _browse_columns() -> dict[str, dict[str, str]]:
             "note": "Notes and caveats.",
         },
         "mechanism": {
-            "code": "Refuelling mechanism code.",
+            "code": "Refueling mechanism code.",
             "name": "Its name.",
             "definition": "What it means.",
             "example": "An illustration of the definition (not a record of a mishap).",
         },
         "case_mechanism": {
             "case_id": case_link,
-            "code": "Refuelling mechanism.",
+            "code": "Refueling mechanism.",
             "position": "Order in which it happened in the case (from 0).",
         },
         "case_category": {"case_id": case_link, "code": "CICTT occurrence category."},
@@ -295,12 +295,12 @@ _TABLES: dict[str, dict[str, Any]] = {
         "label_column": "title",
     },
     "mechanism": {
-        "title": "Refuelling mechanisms",
-        "description": "What went wrong in the refuelling itself: this project's codes (provenance:"
+        "title": "Refueling mechanisms",
+        "description": "What went wrong in the refueling itself: this project's codes (provenance:"
         " mishaps taxonomy refueling). A code's page lists its mishaps.",
         "label_column": "name",
     },
-    "case_mechanism": {"title": "Refuelling mechanisms by mishap"},
+    "case_mechanism": {"title": "Refueling mechanisms by mishap"},
     "case_category": {"title": "Occurrence categories by mishap"},
     "case_hfacs": {"title": "HFACS codes by mishap"},
     "mishap": {
@@ -319,7 +319,7 @@ _TABLES: dict[str, dict[str, Any]] = {
     "revision": {"title": "History", "description": "Every change made to a case."},
     "mishap_cite": {"title": "Citations of facts", "description": "Which sources state each fact."},
     "finding_cite": {"title": "Citations of findings"},
-    "mishap_mechanism": {"title": "Refuelling mechanisms as stored"},
+    "mishap_mechanism": {"title": "Refueling mechanisms as stored"},
     "mishap_series": {"title": "Series as stored"},
     "alembic_version": {"hidden": True},
 }
@@ -329,7 +329,7 @@ START_HERE = ("cases", "pairs", "mechanism", "cictt", "hfacs", "source")
 
 # Array facets offered as links on the mishaps page: (column, words).
 ARRAY_FACET_LINKS = (
-    ("mechanisms", "refuelling mechanism"),
+    ("mechanisms", "refueling mechanism"),
     ("aircraft_types", "aircraft type"),
     ("families", "aircraft family"),
     ("tanker_types", "tanker type"),
@@ -340,7 +340,7 @@ ARRAY_FACET_LINKS = (
 
 QUERIES: dict[str, dict[str, Any]] = {
     "pairs_by_phase": {
-        "title": "Mishaps by tanker × receiver pair and refuelling phase",
+        "title": "Mishaps by tanker × receiver pair and refueling phase",
         "description": "Leave a type empty for any; a type matches by prefix (KC-46 finds KC-46A).",
         "sql": "select tanker_type, receiver_type, coalesce(refueling_phase, 'unknown') as phase,"
         " count(*) as mishaps, json_group_array(case_id) as cases\n"
@@ -365,7 +365,7 @@ QUERIES: dict[str, dict[str, Any]] = {
         "group by cc.code order by mishaps desc, cc.code",
     },
     "by_mechanism": {
-        "title": "Mishaps by refuelling mechanism",
+        "title": "Mishaps by refueling mechanism",
         "sql": "select cm.code, mechanism.name, count(*) as mishaps,"
         " sum(c.fatalities) as fatalities\n"
         "from case_mechanism cm join cases c on c.id = cm.case_id"
@@ -446,9 +446,9 @@ def build_metadata(
         }
         tables[table] = config
     return {
-        "title": "Aerial-refuelling mishaps",
+        "title": "Air refueling mishaps",
         "description_html": (
-            f"<p>A casebook of {cases} aerial-refuelling mishaps from public sources, each with"
+            f"<p>A casebook of {cases} air refueling mishaps from public sources, each with"
             f" its aircraft, findings and sources. Start with <a href='/{DATABASE}/cases'>the"
             " mishaps</a>: facets, search and a map; every case page links to its PDF brief.</p>"
         ),
@@ -456,7 +456,7 @@ def build_metadata(
         "license": "MIT (the mishaps software); the sources keep their own terms",
         "databases": {
             DATABASE: {
-                "title": "Aerial-refuelling mishaps",
+                "title": "Air refueling mishaps",
                 "description_html": (
                     "<p>Start here:</p><ul>"
                     + "".join(
