@@ -46,6 +46,24 @@ def parse(designation: str) -> Mds | None:
     return Mds(prefix=prefix, mission=mission, design=m["design"], series=m["series"] or None)
 
 
+def matches(query: str, type_: str) -> bool:
+    """Whether ``--aircraft query`` matches an aircraft of type ``type_``: the rule the SQL in
+    ``queries._aircraft_condition`` applies, in Python (for exposure rows, which are not rows):
+    by MDS or leading words, or through a family alias."""
+    if family(type_) in family_names(query):
+        return True
+    wanted = parse(query)
+    if wanted is None:
+        norm, have = normalize_type(query), normalize_type(type_)
+        return have == norm or have.startswith(norm + " ")
+    got = parse(type_)
+    if got is None or (got.design, got.mission) != (wanted.design, wanted.mission):
+        return False
+    if wanted.series is not None and got.series != wanted.series:
+        return False
+    return wanted.prefix is None or got.prefix == wanted.prefix
+
+
 def _family_of_mds(type_: str, parsed: Mds) -> str:
     """The designation without its status prefix and series, spelled as written: an NKC-135A
     (special test) is still a KC-135 airframe, and a Tu-154 stays Tu-154."""

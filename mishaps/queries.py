@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from mishaps import mds
 from mishaps.db import is_sqlite
@@ -51,7 +51,11 @@ def _type_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
     parsed = mds.parse(query)
     if parsed is None:
         norm = mds.normalize_type(query)
-        exact = or_(Aircraft.type_norm == norm, Aircraft.type_norm.startswith(norm + " "))
+        # autoescape: a % or _ in the query is a character, not a LIKE wildcard.
+        exact = or_(
+            Aircraft.type_norm == norm,
+            col(Aircraft.type_norm).startswith(norm + " ", autoescape=True),
+        )
         if not sqlite:
             return exact
         # SQLite's LIKE cannot use the index (it folds case); a byte-order range around both
@@ -80,11 +84,21 @@ def _terms(text_: str) -> list[tuple[str, bool]]:
     for word in _WORD.findall(text_):
         star = word.endswith("*")
         word = word.rstrip("*").replace('"', "")
-        if word:
+        # A term is searched for its letters and digits, as the index holds them; one with
+        # none ("_") matches nothing on either backend, so it is no term at all.
+        if plain_words(word).split():
             terms.append((word, star))
     if not terms:
         raise MishapsError(f"nothing to search for in {text_!r}")
     return terms
+
+
+def _searchable(text_: str) -> bool:
+    try:
+        _terms(text_)
+    except MishapsError:
+        return False
+    return True
 
 
 def _fts_query(text_: str) -> str:
@@ -158,9 +172,10 @@ def _child_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
     if f.cause is not None:
         code = f.cause.strip().upper()
         alternatives = [
-            pk.in_(_search_pks(session, f.cause, findings_only=True)),
             pk.in_(select(MishapCategory.mishap_pk).where(MishapCategory.code == code)),
         ]
+        if _searchable(f.cause):  # "--cause _" is no words, but might still be a code
+            alternatives.append(pk.in_(_search_pks(session, f.cause, findings_only=True)))
         if re.fullmatch(r"[AOPS][A-Z]\d{0,3}", code):
             alternatives.append(
                 pk.in_(select(FindingHfacs.mishap_pk).where(_prefix(FindingHfacs.code, code)))

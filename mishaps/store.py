@@ -285,6 +285,14 @@ def load_cases(session: Session, pks: Sequence[int]) -> list[Case]:
     """Rebuild whole cases from their rows, in the order of ``pks``."""
     out: dict[int, Case] = {}
     for part in chunks(pks):
+        out.update((pk, Case.model_validate(doc)) for pk, doc in _load_chunk(session, part).items())
+    return [out[pk] for pk in pks if pk in out]
+
+
+def load_documents(session: Session, pks: Sequence[int]) -> list[dict[str, Any]]:
+    """The cases' rows as interchange documents, not yet validated (a restore checks them)."""
+    out: dict[int, dict[str, Any]] = {}
+    for part in chunks(pks):
         out.update(_load_chunk(session, part))
     return [out[pk] for pk in pks if pk in out]
 
@@ -303,7 +311,7 @@ def _children(
     return grouped
 
 
-def _load_chunk(session: Session, part: Sequence[int]) -> dict[int, Case]:
+def _load_chunk(session: Session, part: Sequence[int]) -> dict[int, dict[str, Any]]:
     mishaps = session.connection().execute(select(_table(Mishap)).where(Mishap.pk.in_(part))).all()
     aircraft = _children(session, Aircraft, part, Aircraft.position)
     findings = _children(session, Finding, part, Finding.position)
@@ -342,7 +350,7 @@ def _load_chunk(session: Session, part: Sequence[int]) -> dict[int, Case]:
         doc["cites"] = {}
         for c in cites[m.pk]:
             doc["cites"].setdefault(c.path, []).append(c.source)
-        out[m.pk] = Case.model_validate(doc)
+        out[m.pk] = doc
     return out
 
 

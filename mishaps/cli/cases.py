@@ -19,7 +19,7 @@ from mishaps.cli.common import (
 )
 from mishaps.filters import Filters
 from mishaps.text import plural
-from mishaps.vocab import OnConflict
+from mishaps.vocab import OnConflict, OnDuplicate
 
 if TYPE_CHECKING:
     from mishaps.api import InitResult
@@ -76,7 +76,7 @@ class StatsBy(str, Enum):
 
 
 def register(app: typer.Typer) -> None:
-    for func in (init, import_, validate, export, list_, show, stats):
+    for func in (init, import_, validate, export, list_, show, stats, duplicates):
         name = func.__name__.rstrip("_")
         app.command(name)(func)
 
@@ -135,13 +135,25 @@ def import_(
             "--dry-run", help="Report what would be added, replaced or skipped; write nothing."
         ),
     ] = False,
+    on_duplicate: Annotated[
+        OnDuplicate,
+        typer.Option(
+            help="When a case shares its day and an aircraft family with another case (maybe"
+            " one event under two ids): warn and import it, skip it, or refuse the import."
+        ),
+    ] = OnDuplicate.warn,
 ) -> None:
     """Import cases from files, all or nothing: one bad record and nothing is written.
 
     Example: mishaps import new-cases.yaml --on-conflict replace
     """
-    done = open_database(ctx, create=True).import_files(
-        files, on_conflict=on_conflict, dry_run=dry_run
+    # Only `init` creates a database at a path the user names: a mistyped --db is an error,
+    # not a new file (the default database is still made on first use).
+    from mishaps.api import validate_files
+
+    checked = validate_files(files, duplicates=False)  # the files' problems first, whatever the db
+    done = open_database(ctx).import_files(
+        checked, on_conflict=on_conflict, on_duplicate=on_duplicate, dry_run=dry_run
     )
     for warning in done.warnings:
         err(f"Warning: {warning}")
@@ -205,7 +217,8 @@ def export(
 
     Example: mishaps export --aircraft KC-46 --format json -o kc46.json
     """
-    write_text(output, open_database(ctx).export(filters, format=format.value))
+    db = open_database(ctx, readonly=True)
+    write_text(output, db.export(filters, format=format.value), protect=db.files())
 
 
 LIST_COLUMNS = [
@@ -243,7 +256,7 @@ def list_(ctx: typer.Context, filters: Filters, format: FormatOpt = ListFormat.t
     """
     from mishaps.output import Listing
 
-    rows = [r.as_dict() for r in open_database(ctx).rows(filters)]
+    rows = [r.as_dict() for r in open_database(ctx, readonly=True).rows(filters)]
     count = plural(len(rows), "case")
     listing = Listing(rows, LIST_COLUMNS, LIST_CSV_COLUMNS, count=count, empty="No cases match.")
     emit(listing, format)
@@ -291,7 +304,7 @@ def show(
 
     if as_of is not None and revision is not None:
         raise typer.BadParameter("give --as-of or --revision, not both", param_hint="--as-of")
-    case = open_database(ctx).case(mishap_id, as_of=as_of, revision=revision)
+    case = open_database(ctx, readonly=True).case(mishap_id, as_of=as_of, revision=revision)
     if format is ShowFormat.text:
         typer.echo(case_text(case), nl=False)
     else:
@@ -320,7 +333,7 @@ def stats(
 
     Example: mishaps stats --by aircraft --role receiver
     """
-    emit(stats_listing(open_database(ctx).stats(filters, by=by.value)), format)
+    emit(stats_listing(open_database(ctx, readonly=True).stats(filters, by=by.value)), format)
 
 
 def stats_listing(result: "Stats") -> "Listing":
@@ -346,3 +359,32 @@ def stats_listing(result: "Stats") -> "Listing":
         after={"total": result.total.as_dict(), "note": result.note},
         notes=[f"Note: {result.note}."] if result.note else [],
     )
+
+
+@handle_errors
+def duplicates(
+    ctx: typer.Context,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table for people; json or csv for pipes.")
+    ] = ListFormat.table,
+) -> None:
+    """List pairs of cases that may be one event under two ids: same day, same aircraft family.
+
+    Example: mishaps duplicates --format json
+    """
+    from mishaps.output import Listing
+
+    found = open_database(ctx, readonly=True).duplicates()
+    rows = [
+        {"first": s.first, "second": s.second, "family": s.family, "day": s.day.isoformat()}
+        for s in found
+    ]
+    columns = [("day", "day"), ("family", "family"), ("first", "case"), ("second", "may be")]
+    listing = Listing(
+        rows,
+        columns,
+        count=plural(len(rows), "suspected pair"),
+        empty="No suspected duplicates.",
+        max_width=80,
+    )
+    emit(listing, format)

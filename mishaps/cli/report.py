@@ -132,14 +132,14 @@ def _options(
     )
 
 
-def _write(report: Any, html: Path | None, output: Path | None) -> None:
+def _write(report: Any, html: Path | None, output: Path | None, protect: list[Path]) -> None:
     if html is not None:
-        write_bytes(html, report.html.encode("utf-8"))
+        write_bytes(html, report.html.encode("utf-8"), protect=protect)
     if output is not None and report.rendered is not None:
         for warning in report.rendered.warnings:
             err(f"warning: WeasyPrint: {warning}")
         pages, cases = plural(report.rendered.pages, "page"), plural(report.cases, "case")
-        write_bytes(output, report.rendered.pdf, what=f" ({pages}, {cases})")
+        write_bytes(output, report.rendered.pdf, what=f" ({pages}, {cases})", protect=protect)
 
 
 @app.command()
@@ -164,8 +164,9 @@ def brief(
     options = _options(
         html, output, marking, distribution, distribution_reason, controlling_office, pdf_variant
     )
-    report = open_database(ctx).brief(mishap_id, options)
-    _write(report, html, output)
+    db = open_database(ctx, readonly=True)
+    report = db.brief(mishap_id, options)
+    _write(report, html, output, db.files())
 
 
 @app.command()
@@ -197,9 +198,10 @@ def summary(
     options = _options(
         html, output, marking, distribution, distribution_reason, controlling_office, pdf_variant
     )
+    db = open_database(ctx, readonly=True)
     with _Progress(progress) as bar:
-        report = open_database(ctx).summary(filters, options, progress=bar.update)
-    _write(report, html, output)
+        report = db.summary(filters, options, progress=bar.update)
+    _write(report, html, output, db.files())
 
 
 class _Progress:
