@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from mishaps.ingest import ImportResult, Loaded
     from mishaps.queries import Row, Stats
     from mishaps.rates import Rates
+    from mishaps.reports.context import Marking
     from mishaps.reports.make import Options, Report
     from mishaps.research import AirframeRow, RecommendationRow, Series, TimelineRow
     from mishaps.schema import Case
@@ -516,6 +517,34 @@ class Database:
             return result
         finally:
             dest.close()
+
+    # --- the browser ------------------------------------------------------------------------------
+
+    def serve(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8001,
+        marking: Marking | None = None,
+        open_browser: bool = False,
+        on_event: Callable[[Any], None] | None = None,
+    ) -> None:
+        """Serve a read-only snapshot of this database in a web browser until stopped (Ctrl+C).
+
+        Datasette over a copy taken now (``mishaps.web``; needs the ``web`` extra); the briefs it
+        offers carry ``marking``. ``on_event`` hears ``Snapshotting`` and then ``Serving``."""
+        from mishaps.reports.context import Marking
+        from mishaps.web.server import serve
+
+        self._ready()
+        serve(
+            self.url,
+            host=host,
+            port=port,
+            marking=marking or Marking(),
+            open_browser=open_browser,
+            on_event=on_event,
+        )
 
     # --- reports ------------------------------------------------------------------------------
 

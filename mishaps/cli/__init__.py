@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from mishaps.cli import backup, cases, db, history, rates, report, research, taxonomy
+from mishaps.cli import backup, cases, db, history, rates, report, research, serve, taxonomy
 from mishaps.cli.common import App, State
 
 app = App(
@@ -70,6 +70,7 @@ history.register(app)
 backup.register(app)
 db.register(app)
 research.register(app)
+serve.register(app)
 
 
 def main() -> None:
