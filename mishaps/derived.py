@@ -7,6 +7,10 @@ migrations (``store`` -> ``db`` -> ``migrations``).
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -72,3 +76,87 @@ def refresh_families(session: Session) -> int:
             updates,
         )
     return len(updates)
+
+
+# --- the full-text entries, derived from the stored text (mishaps.store writes them) ---------
+
+_NOT_A_TOKEN = re.compile(r"[\W_]+")
+
+
+def plain_words(text_: str) -> str:
+    """Text as FTS5's unicode61 tokenizer sees it: runs of letters and digits, nothing else.
+
+    Given to PostgreSQL's parser instead of the raw text, so that "KC-135" is the words "kc" and
+    "135" on both backends (PostgreSQL alone would read "-135" as a signed number).
+    """
+    return _NOT_A_TOKEN.sub(" ", text_)
+
+
+def with_designators(text_: str, *more: str) -> str:
+    """Text as indexed: followed by the search tokens of the designators in it and in ``more``
+    (mishaps.mds.designator_tokens), so that "KC-46" finds "KC-46A" on both backends."""
+    tokens = mds.designator_tokens(" ".join([text_, *more]))
+    return f"{text_}\n{' '.join(tokens)}" if tokens else text_
+
+
+def index_rows(
+    session: Session, items: Sequence[tuple[int, str, str, Sequence[str], Sequence[str]]]
+) -> None:
+    """Search entries from (pk, title, summary, finding texts, aircraft types)."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    clean = (lambda s: s) if sqlite else plain_words
+    rows = [
+        {
+            "pk": pk,
+            # The aircraft types' designators go with the title: a case is about its aircraft.
+            "title": clean(with_designators(title, *types)),
+            "summary": clean(with_designators(summary)),
+            "findings": clean(with_designators("\n".join(findings))),
+        }
+        for pk, title, summary, findings, types in items
+    ]
+    if sqlite:
+        session.execute(
+            text(
+                "INSERT INTO mishap_fts(rowid, title, summary, findings)"
+                " VALUES (:pk, :title, :summary, :findings)"
+            ),
+            rows,
+        )
+    else:
+        session.execute(
+            text(
+                "INSERT INTO mishap_search(mishap_pk, doc, findings) VALUES (:pk,"
+                " to_tsvector('mishaps_english', :title || ' ' || :summary || ' ' || :findings),"
+                " to_tsvector('mishaps_english', :findings))"
+            ),
+            rows,
+        )
+
+
+def reindex(session: Session) -> int:
+    """Rebuild every search entry from the stored text; returns how many cases were indexed.
+
+    Plain SQL by column name, so a migration can call it on the schema of its day."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("DELETE FROM mishap_fts"))
+    else:
+        session.execute(text("DELETE FROM mishap_search"))
+    findings: dict[int, list[str]] = defaultdict(list)
+    for pk, t in session.execute(
+        text("SELECT mishap_pk, text FROM finding ORDER BY mishap_pk, position")
+    ):
+        findings[pk].append(t)
+    types: dict[int, list[str]] = defaultdict(list)
+    for pk, t in session.execute(
+        text("SELECT mishap_pk, type FROM aircraft ORDER BY mishap_pk, position")
+    ):
+        types[pk].append(t)
+    items = [
+        (pk, title, summary, findings[pk], types[pk])
+        for pk, title, summary in session.execute(text("SELECT pk, title, summary FROM mishap"))
+    ]
+    for start in range(0, len(items), 500):
+        part = items[start : start + 500]
+        index_rows(session, part)
+    return len(items)
