@@ -136,6 +136,7 @@ def test_history_records_an_imported_file_as_given(runner, tmp_path, monkeypatch
     (tmp_path / "in").mkdir()
     doc = yaml.safe_load(SEED_FILES[0].read_text(encoding="utf-8"))
     (tmp_path / "in" / "mine.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    assert runner("init", "--empty").exit_code == 0  # only init creates a database at a named path
     assert runner("import", "in/mine.yaml").exit_code == 0
     rows = json.loads(runner("history", doc["id"], "--format", "json").stdout)
     assert [r["file"] for r in rows] == ["in/mine.yaml"]
@@ -152,6 +153,7 @@ def test_help_and_output_spell_air_refueling(runner, tmp_path) -> None:
         " ".join(path) or "mishaps": runner(*path, "--help").stdout for path in all_commands(app)
     }
     good = ROOT / "tests" / "good_case.yaml"  # a case whose own text says nothing of refuelling
+    assert runner("init", "--empty").exit_code == 0
     assert runner("import", good).exit_code == 0
     case_id = yaml.safe_load(good.read_text(encoding="utf-8"))["id"]
     texts["show"] = runner("show", case_id).stdout

@@ -293,7 +293,16 @@ def test_case_page_links_to_a_brief_that_is_that_cases_pdf(snapshot: Snapshot) -
         f"/mishaps/mishap/{pk}",
         f"/-/mishaps/brief/{mishap_id}.pdf",
         "/-/mishaps/brief/no-such-case.pdf",
-        marking=Marking("CUI"),
+        marking=Marking(
+            "CUI",
+            "B",
+            "Administrative or Operational Use",
+            "HQ AMC/SE",
+            "HQ AMC/SE",
+            "OPSEC",
+            None,
+            "Safety office",
+        ),
     )
     link = f'href="/-/mishaps/brief/{mishap_id}.pdf"'
     assert link in page.text and link in stored.text
@@ -374,3 +383,9 @@ def test_map_popups_mark_approximate_positions(runner, seeded_db, tmp_path: Path
     assert popups["2020-01-02-approximate-position"]["link"] == (
         "/mishaps/cases/2020-01-02-approximate-position"
     )
+
+
+def test_serve_refuses_a_cui_marking_without_its_indicator_before_serving(runner) -> None:
+    result = runner("serve", "--marking", "CUI", "--port", "1")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: a CUI marking needs its designation indicator")

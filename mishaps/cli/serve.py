@@ -5,7 +5,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mishaps.cli.common import err, handle_errors, open_database
-from mishaps.cli.report import DistributionOpt, MarkingOpt, OfficeOpt, ReasonOpt
+from mishaps.cli.report import (
+    CategoryOpt,
+    ControlledByOpt,
+    DisseminationOpt,
+    DistributionOpt,
+    MarkingOpt,
+    OfficeOpt,
+    PocOpt,
+    ReasonOpt,
+)
 
 if TYPE_CHECKING:
     from mishaps.web.server import Serving, Snapshotting
@@ -35,23 +44,31 @@ def serve(
     distribution: DistributionOpt = None,
     distribution_reason: ReasonOpt = None,
     controlling_office: OfficeOpt = None,
+    cui_controlled_by: ControlledByOpt = None,
+    cui_category: CategoryOpt = None,
+    cui_dissemination: DisseminationOpt = None,
+    cui_poc: PocOpt = None,
 ) -> None:
     """Browse the cases in a web browser: facets, search, a map and PDF briefs, all offline.
 
     Serves a read-only snapshot of the database taken at start; restart to see later changes.
     The briefs carry the marking options given here.
 
-    Example: mishaps serve --open --marking CUI
+    Example: mishaps serve --open --marking UNCLASSIFIED
     """
-    from mishaps.reports.context import Marking
+    from mishaps.reports.context import Marking, cui_block
 
+    marks = (marking, distribution, distribution_reason, controlling_office)
+    cui = (cui_controlled_by, cui_category, cui_dissemination, cui_poc)
+    brief_marking = Marking(*marks, *cui)
+    cui_block(brief_marking)  # a CUI marking without its indicator is refused before serving
     db = open_database(ctx)
     if host not in LOOPBACK:
         err(f"warning: listening on {host}: anyone who can reach this machine can read the cases")
     db.serve(
         host=host,
         port=port,
-        marking=Marking(marking, distribution, distribution_reason, controlling_office),
+        marking=brief_marking,
         open_browser=open_browser,
         on_event=announce,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +43,7 @@ async def brief(datasette: Any, request: Any) -> Response:
     snapshot = datasette.get_database(config["database"]).path
     mishap_id = request.url_vars["mishap_id"]
     options = config.get("brief") or {}
-    marking = Marking(
-        options.get("marking"),
-        options.get("distribution"),
-        options.get("reason"),
-        options.get("office"),
-    )
+    marking = Marking(**{f.name: options.get(f.name) for f in fields(Marking)})
     try:
         pdf = await asyncio.to_thread(render_brief, Path(snapshot), mishap_id, marking)
     except CaseNotFound:

@@ -9,7 +9,7 @@ import socket
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,12 +75,7 @@ def datasette_for(snapshot: Snapshot, *, marking: Marking) -> Any:
         source=snapshot.source,
         taken_at=snapshot.taken_at.strftime("%Y-%m-%d %H:%M UTC"),
         cases=snapshot.cases,
-        brief={
-            "marking": marking.marking,
-            "distribution": marking.distribution,
-            "reason": marking.reason,
-            "office": marking.office,
-        },
+        brief=asdict(marking),
     )
     # Immutable is right for the snapshot alone: ours, read-only on disk, not in WAL mode.
     return Datasette(
