@@ -47,6 +47,8 @@ class Config:
     cli_n: int  # cases in the database `mishaps list` runs on
     query_ns: list[int]
     import_n: int
+    yaml_n: int  # cases in the one YAML file `mishaps import` reads
+    yaml_runs: int
     report_ns: list[int]  # cases in a summary report
     start_runs: int
     query_runs: int
@@ -62,6 +64,8 @@ FULL = Config(
     cli_n=100_000,
     query_ns=[100_000, 1_000_000],
     import_n=100_000,
+    yaml_n=2_000,
+    yaml_runs=3,
     report_ns=[100, 1_000, 2_000],
     start_runs=7,
     query_runs=7,
@@ -78,6 +82,8 @@ QUICK = Config(
     cli_n=2_000,
     query_ns=[2_000],
     import_n=2_000,
+    yaml_n=200,
+    yaml_runs=1,
     report_ns=[10, 20, 40],
     start_runs=3,
     query_runs=3,
@@ -545,6 +551,82 @@ def bench_import(cfg: Config, res: Results) -> Path:
     return keep
 
 
+YAML_FLOOR = """
+import sys, time, yaml
+t = time.perf_counter()
+with open(sys.argv[1], encoding="utf-8") as f:
+    yaml.load(f, Loader=yaml.CSafeLoader)
+"""
+
+
+def bench_yaml_import(cfg: Config, res: Results) -> None:
+    """`mishaps import cases.yaml` beside libyaml's bare load of the same file + the JSON import
+    of the same cases (whole processes, each into a fresh empty database)."""
+    import yaml
+
+    from mishaps.files import dump_yaml
+
+    n = cfg.yaml_n
+    print(f"3b. YAML import, {n:,} cases", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="yaml-", dir=DATA))
+    doc = {"mishaps": list(synth.Generator().cases(n))}
+    as_yaml, as_json = work / "cases.yaml", work / "cases.json"
+    as_yaml.write_text(dump_yaml(doc), encoding="utf-8")
+    as_json.write_text(json.dumps(doc), encoding="utf-8")
+    assert (
+        len(yaml.load(as_yaml.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)["mishaps"]) == n
+    )
+    empty = work / "empty.sqlite"
+    subprocess.run(
+        [MISHAPS, "--db", str(empty), "init", "--empty"], check=True, capture_output=True
+    )
+    checkpoint(empty)
+
+    def importing(path: Path) -> Callable[[], Proc]:
+        def run() -> Proc:
+            db = work / f"run-{path.suffix[1:]}.sqlite"
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(db) + suffix).unlink(missing_ok=True)
+            shutil.copyfile(empty, db)
+            return run_process([MISHAPS, "--db", str(db), "import", str(path)])
+
+        return run
+
+    runs = interleaved(
+        {
+            "yaml": importing(as_yaml),
+            "bare": lambda: run_process([PY, "-c", YAML_FLOOR, str(as_yaml)]),
+            "json": importing(as_json),
+        },
+        cfg.yaml_runs,
+    )
+    t = {k: median([p.seconds for p in v]) for k, v in runs.items()}
+    sec = f"Import, {n:,} cases in one YAML file (whole process, into an empty database)"
+    res.add(
+        sec,
+        Row(
+            f"`mishaps import cases.yaml` ({as_yaml.stat().st_size / 2**20:.1f} MiB)",
+            secs(t["yaml"]),
+            f"libyaml's bare `yaml.load(f, Loader=CSafeLoader)` {secs(t['bare'])}"
+            f" + `mishaps import cases.json` {secs(t['json'])}",
+            t["yaml"] / (t["bare"] + t["json"]),
+            "≤1.3×",
+            f"{cfg.yaml_runs} runs",
+        ),
+    )
+    res.add(
+        sec,
+        Row(
+            "the same cases from JSON",
+            secs(t["json"]),
+            "",
+            None,
+            note=f"YAML costs {t['yaml'] / t['json']:.2f}× JSON",
+        ),
+    )
+    shutil.rmtree(work, ignore_errors=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # 4. Reports
 
@@ -912,7 +994,7 @@ def main() -> None:
         "--quick", action="store_true", help="small N and few repeats: a smoke test"
     )
     parser.add_argument(
-        "--only", help="comma-separated parts to run: startup,queries,import,reports,size"
+        "--only", help="comma-separated parts to run: startup,queries,import,yaml,reports,size"
     )
     parser.add_argument("--output", type=Path, help="where to write the results (Markdown)")
     parser.add_argument(
@@ -929,7 +1011,7 @@ def main() -> None:
         res, doc = load(saved)
         write(res, args.output or default, doc)
         return
-    parts = set((args.only or "startup,queries,import,reports,size").split(","))
+    parts = set((args.only or "startup,queries,import,yaml,reports,size").split(","))
     DATA.mkdir(exist_ok=True)
     started = time.perf_counter()
     res = Results(cfg)
@@ -937,6 +1019,8 @@ def main() -> None:
     if "import" in parts or "size" in parts:
         imported = bench_import(cfg, res)
         cached_db(cfg.import_n, from_import=imported)
+    if "yaml" in parts:
+        bench_yaml_import(cfg, res)
     if "startup" in parts:
         bench_startup(cfg, res)
     if "queries" in parts:
