@@ -391,7 +391,9 @@ def floor_sql(session: Any, filters: Any) -> tuple[str, list[Any]]:
         .where(*mishap_conditions(session, filters))
         .order_by(Mishap.date_start, Mishap.id)
     )
-    compiled = stmt.compile(dialect=session.get_bind().dialect)
+    compiled = stmt.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
     params = compiled.construct_params()
     return str(compiled), [params[name] for name in compiled.positiontup or []]
 
