@@ -241,9 +241,12 @@ def list_(ctx: typer.Context, filters: Filters, format: FormatOpt = ListFormat.t
 
     Example: mishaps list --aircraft KC-135 --role tanker --since 2000 --format json
     """
-    from mishaps.output import Listing
+    from mishaps.output import Listing, Records
 
-    rows = [r.as_dict() for r in open_database(ctx).rows(filters)]
+    found = open_database(ctx).rows(filters)
+    # Each row's fields, then the class people read (Row.as_dict), without a dict per row.
+    keys = (*found[0]._fields, "class") if found else ()
+    rows = Records(keys, [(*r, r.class_label) for r in found])
     count = plural(len(rows), "case")
     listing = Listing(rows, LIST_COLUMNS, LIST_CSV_COLUMNS, count=count, empty="No cases match.")
     emit(listing, format)

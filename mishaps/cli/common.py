@@ -288,13 +288,14 @@ def write_bytes(output: Path | None, data: bytes, *, what: str = "") -> None:
 
 
 def emit(listing: "Listing", fmt: "ListFormat | str") -> None:
-    """Print rows through the one output path (``mishaps.output.render``)."""
-    from mishaps.output import render
+    """Print rows through the one output path (``mishaps.output.write``), as they are made."""
+    from mishaps.output import write
 
-    out = render(listing, fmt.value if isinstance(fmt, Enum) else fmt)
-    if out.stdout:
-        typer.echo(out.stdout, nl=False)
-    for line in out.stderr:
+    def out(text: str) -> None:
+        if text:
+            typer.echo(text, nl=False)
+
+    for line in write(listing, fmt.value if isinstance(fmt, Enum) else fmt, out):
         err(line)
 
 
