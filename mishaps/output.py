@@ -8,14 +8,13 @@ import json
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mishaps import classes
-from mishaps.csvfile import COLUMNS as CSV_COLUMNS
-from mishaps.csvfile import case_cells
-from mishaps.files import dump_json, dump_yaml
-from mishaps.schema import Case
-from mishaps.taxonomy import cictt_name, hfacs_title, mechanism_name
+if TYPE_CHECKING:
+    from mishaps.schema import Case
+
+# What only a whole case needs (classes, csvfile, files, schema, taxonomy: pydantic and PyYAML)
+# is imported in the functions below: `mishaps list` never loads it (issue 16).
 
 UNKNOWN = "unknown"
 
@@ -228,22 +227,30 @@ def write(listing: Listing, fmt: str, out: Callable[[str], Any]) -> list[str]:
 
 def cases_document(cases: Sequence[Case], fmt: str) -> str:
     """Cases in the interchange format (``yaml`` or ``json``), as `import` reads them."""
+    from mishaps.files import dump_json, dump_yaml
+
     doc = {"mishaps": [c.to_document() for c in cases]}
     return dump_yaml(doc) if fmt == "yaml" else dump_json(doc)
 
 
 def cases_csv(cases: Sequence[Case]) -> str:
     """Cases one row each, as `export --format csv` writes and `import` reads back."""
-    return to_csv([case_csv_row(c) for c in cases], CSV_COLUMNS)
+    from mishaps.csvfile import COLUMNS
+
+    return to_csv([case_csv_row(c) for c in cases], COLUMNS)
 
 
 def case_csv_row(case: Case) -> dict[str, Any]:
     """One spreadsheet row per mishap (``csvfile.case_cells``: the reader's own field table)."""
+    from mishaps.csvfile import case_cells
+
     return case_cells(case)
 
 
 def class_text(case: Case) -> str:
     """The class with where it comes from: stated, derived (and why), or unknown (and why)."""
+    from mishaps import classes
+
     derivation = classes.derive(case)
     if case.mishap_class is None:
         return f"{classes.label(None, derivation.mishap_class)}: {derivation.reason}"
@@ -259,6 +266,9 @@ def cite_marks(numbers: Sequence[int]) -> str:
 def case_text(case: Case) -> str:
     """The whole case for a person reading a terminal; ``[1,2]`` after a fact or finding are
     the numbers of the sources that state it (the list at the end)."""
+    from mishaps import classes
+    from mishaps.taxonomy import cictt_name, hfacs_title, mechanism_name
+
     out = [case.title, "=" * min(len(case.title), 100)]
 
     def cited(*paths: str) -> str:

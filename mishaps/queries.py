@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from functools import cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -29,13 +29,15 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from mishaps import mds
-from mishaps.classes import label
 from mishaps.db import is_sqlite
 from mishaps.errors import MishapsError
 from mishaps.filters import Filters
 from mishaps.models import Aircraft, FindingHfacs, Mishap, MishapCategory, MishapMechanism
-from mishaps.schema import Case, date_period
-from mishaps.store import plain_words
+
+if TYPE_CHECKING:  # a listing needs no pydantic model: schema is imported where a Case is made
+    from mishaps.schema import Case
+from mishaps.dates import date_period
+from mishaps.text import class_label
 
 
 def _aircraft_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
@@ -101,6 +103,8 @@ def _tsquery(text_: str) -> str:
     ``mishaps_english`` configuration (migration 0001) stems without stop words, as FTS5's
     porter tokenizer does. The stemmers differ in rare words, not in the seed data's.
     """
+    from mishaps.store import plain_words  # store loads the schema: only a search needs it
+
     phrases = []
     for word, star in _terms(text_):
         tokens = plain_words(word).split()
@@ -240,7 +244,7 @@ class Row(NamedTuple):
 
     @property
     def class_label(self) -> str:
-        return label(self.mishap_class, self.derived_class)
+        return class_label(self.mishap_class, self.derived_class)
 
     def as_dict(self) -> dict[str, Any]:
         """The row for output; ``class`` is the label people read: ``A`` or ``A (derived)``."""
