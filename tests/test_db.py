@@ -328,7 +328,7 @@ def test_init_on_postgres_then_every_query_command(runner, make_db) -> None:
     assert result.exit_code == 0, result.stderr
     assert (
         result.stdout
-        == f"Database ready at {display_db(to_url(url))}: {len(SEED_FILES)} seed cases added.\n"
+        == f"Created the database {display_db(to_url(url))} with {len(SEED_FILES)} seed cases.\n"
     )
     for args in (
         ["list"],
