@@ -45,6 +45,7 @@ PY = sys.executable
 class Config:
     quick: bool
     cli_n: int  # cases in the database `mishaps list` runs on
+    small_n: int  # the smaller database of the `list` against `import sqlmodel` target
     query_ns: list[int]
     import_n: int
     yaml_n: int  # cases in the one YAML file `mishaps import` reads
@@ -62,6 +63,7 @@ class Config:
 FULL = Config(
     quick=False,
     cli_n=100_000,
+    small_n=10_000,
     query_ns=[100_000, 1_000_000],
     import_n=100_000,
     yaml_n=2_000,
@@ -80,6 +82,7 @@ FULL = Config(
 QUICK = Config(
     quick=True,
     cli_n=2_000,
+    small_n=1_000,
     query_ns=[2_000],
     import_n=2_000,
     yaml_n=200,
@@ -270,6 +273,7 @@ def bench_startup(cfg: Config, res: Results) -> None:
     print("1. start-up", flush=True)
     db = cached_db(cfg.cli_n)
     env = {**os.environ, "MISHAPS_DB": str(db)}
+    small_env = {**os.environ, "MISHAPS_DB": str(cached_db(cfg.small_n))}
     listing = [MISHAPS, "list", "--aircraft", "KC-135", "--format", "json"]
     engine = make_engine(to_url(str(db)))
     with session_scope(engine) as session:
@@ -281,13 +285,20 @@ def bench_startup(cfg: Config, res: Results) -> None:
             "help": lambda: run_process([MISHAPS, "--help"]),
             "sqlmodel": lambda: run_process([PY, "-c", "import sqlmodel"]),
             "list": lambda: run_process(listing, env),
+            "small": lambda: run_process(listing, small_env),
             "page": lambda: run_process([*listing, "--limit", "50"], env),
             "raw": lambda: run_process([PY, "-c", LIST_FLOOR, str(db), sql, json.dumps(params)]),
         },
         cfg.start_runs,
     )
     t = {k: median([p.seconds for p in v]) for k, v in runs.items()}
-    rows = len(json.loads(subprocess.run(listing, env=env, capture_output=True, check=True).stdout))
+
+    def count(e: dict[str, str]) -> int:
+        return len(
+            json.loads(subprocess.run(listing, env=e, capture_output=True, check=True).stdout)
+        )
+
+    rows, small_rows = count(env), count(small_env)
     sec = "Start-up (whole process)"
     res.add(
         sec,
@@ -300,6 +311,17 @@ def bench_startup(cfg: Config, res: Results) -> None:
             f"{cfg.start_runs} runs",
         ),
     )
+    res.add(
+        sec,
+        Row(
+            f"`mishaps list --aircraft KC-135 --format json`, {cfg.small_n:,} cases"
+            f" ({small_rows:,} rows)",
+            ms(t["small"]),
+            f"`import sqlmodel` {ms(t['sqlmodel'])}",
+            t["small"] / t["sqlmodel"],
+            "≤1.3×",
+        ),
+    )
     what = f"`mishaps list --aircraft KC-135 --format json`, {cfg.cli_n:,} cases ({rows:,} rows)"
     res.add(
         sec,
@@ -308,7 +330,7 @@ def bench_startup(cfg: Config, res: Results) -> None:
             ms(t["list"]),
             f"`import sqlmodel` {ms(t['sqlmodel'])}",
             t["list"] / t["sqlmodel"],
-            "≤1.3×",
+            "",
         ),
     )
     res.add(
@@ -318,7 +340,7 @@ def bench_startup(cfg: Config, res: Results) -> None:
             ms(t["list"]),
             f"`import sqlmodel` + the same rows by raw `sqlite3` + `json.dumps` {ms(t['raw'])}",
             t["list"] / t["raw"],
-            "",
+            "≤1.3×",
         ),
     )
     res.add(
@@ -761,6 +783,81 @@ def bench_reports(cfg: Config, res: Results) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# 4b. Features of issues 13-15, measured once they are on main
+
+
+NOT_YET = "not yet measured"
+
+
+def bench_features(cfg: Config, res: Results) -> None:
+    """`similar`, `stats --by pair` and `mishaps serve`: each measured when this checkout has it,
+    else a row that says it was not measured (issue 16 asks for them once they land)."""
+    import mishaps
+    from mishaps import queries
+
+    print("6. new features", flush=True)
+    sec = "New features (issues 13-15)"
+    n = cfg.query_ns[0]
+    db = mishaps.open(str(cached_db(n)))
+    try:
+        if hasattr(db, "similar"):
+            first = db.rows(limit=1)[0].id
+            db.similar(first)  # warm: any index or cache the first call builds is its own row
+            t = []
+            for _ in range(cfg.query_runs):
+                t0 = time.perf_counter()
+                db.similar(first)
+                t.append(time.perf_counter() - t0)
+            res.add(
+                sec,
+                Row(
+                    f"`similar ID` over {n:,} cases (in-process; ratio = time / 0.5 s)",
+                    ms(median(t)),
+                    "0.5 s",
+                    median(t) / 0.5,
+                    "≤1×",
+                ),
+            )
+        else:
+            res.add(sec, Row(f"`similar ID` over {n:,} cases", NOT_YET, "not on main yet", None))
+    finally:
+        db.close()
+    big = cfg.query_ns[-1]
+    if "pair" in queries.STATS_BY:
+        db = mishaps.open(str(cached_db(big)))
+        try:
+            t = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                db.stats(by="pair")
+                t.append(time.perf_counter() - t0)
+            res.add(
+                sec,
+                Row(
+                    f"`stats --by pair`, {big:,} cases (in-process)",
+                    ms(median(t)),
+                    "raw SQL: not written yet",
+                    None,
+                    "≤2×",
+                ),
+            )
+        finally:
+            db.close()
+    else:
+        res.add(sec, Row(f"`stats --by pair`, {big:,} cases", NOT_YET, "not on main yet", None))
+    serve = subprocess.run([MISHAPS, "serve", "--help"], capture_output=True).returncode == 0
+    res.add(
+        sec,
+        Row(
+            f"`mishaps serve`: table page and a facet, {n:,} cases",
+            NOT_YET,
+            "on main, no benchmark yet" if serve else "not on main yet",
+            None,
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # 5. Size
 
 
@@ -883,12 +980,13 @@ def quote(res: Results) -> list[str]:
     if (h := find("`mishaps --help`")) and h.ratio:
         out.append(f"- `mishaps --help` runs in {h.ours}, {h.ratio:.1f}× a bare `import typer`.")
     full = find("`mishaps list --aircraft KC-135 --format json` against")
-    if (lst := find("`mishaps list --aircraft KC-135 --format json`,")) and lst.ratio and full:
+    small = find("`mishaps list --aircraft KC-135 --format json`,")
+    if small and small.ratio and full and full.ratio:
         out.append(
-            f"- {lst.what.replace('`mishaps list', '`mishaps list').split(', ', 1)[0]}"
-            f" on {lst.what.split(', ', 1)[1]} takes {lst.ours}: {lst.ratio:.1f}× a bare"
-            f" `import sqlmodel`, {full.ratio:.1f}× a bare process that runs the same SQL"
-            " through `sqlite3` and prints it."
+            f"- `mishaps list --aircraft KC-135 --format json` on {small.what.split(', ', 1)[1]}"
+            f" takes {small.ours}, {small.ratio:.2f}× a bare `import sqlmodel`; on"
+            f" {full.what.split('floor, ', 1)[1]} {full.ours}, {full.ratio:.2f}× a bare process"
+            " that imports sqlmodel, runs the same SQL through `sqlite3` and prints it."
         )
     for section, rows in _query_rows(res).items():
         ratios = sorted(r.ratio for r in rows if r.ratio is not None)
@@ -898,6 +996,12 @@ def quote(res: Results) -> list[str]:
                 f"{ratios[-1]:.1f}× of the same query through raw `sqlite3` with the same"
                 " indexes, and no filter scans a whole table (`tests/test_query_plans.py`)."
             )
+    if (y := find("`mishaps import cases.yaml`")) and y.ratio:
+        n = next((k.split()[1] for k in res.sections if "in one YAML file" in k), "")
+        out.append(
+            f"- `mishaps import cases.yaml` ({n} cases in one file) takes {y.ours}, {y.ratio:.2f}×"
+            " libyaml's bare load of the same file plus the JSON import of the same cases."
+        )
     if (imp := find("throughput")) and imp.ratio:
         out.append(
             f"- Import validates every field and keeps history at {imp.ours.split(' (')[0]},"
@@ -935,7 +1039,7 @@ def write(res: Results, path: Path, doc: dict[str, Any]) -> None:
         "",
         *quote(res),
         "",
-        "## Headline (against the targets of issue 6)",
+        "## Headline (against the targets of issues 6 and 16)",
         "",
         "| what | ours | floor | ratio | target | met |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -996,7 +1100,8 @@ def main() -> None:
         "--quick", action="store_true", help="small N and few repeats: a smoke test"
     )
     parser.add_argument(
-        "--only", help="comma-separated parts to run: startup,queries,import,yaml,reports,size"
+        "--only",
+        help="comma-separated parts to run: startup,queries,import,yaml,reports,features,size",
     )
     parser.add_argument("--output", type=Path, help="where to write the results (Markdown)")
     parser.add_argument(
@@ -1013,7 +1118,7 @@ def main() -> None:
         res, doc = load(saved)
         write(res, args.output or default, doc)
         return
-    parts = set((args.only or "startup,queries,import,yaml,reports,size").split(","))
+    parts = set((args.only or "startup,queries,import,yaml,reports,features,size").split(","))
     DATA.mkdir(exist_ok=True)
     started = time.perf_counter()
     res = Results(cfg)
@@ -1029,6 +1134,8 @@ def main() -> None:
         bench_queries(cfg, res)
     if "reports" in parts:
         bench_reports(cfg, res)
+    if "features" in parts:
+        bench_features(cfg, res)
     if "size" in parts and imported is not None:
         bench_size(cfg, res, imported)
     if imported is not None:
