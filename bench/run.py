@@ -233,16 +233,22 @@ def cached_db(n: int, *, from_import: Path | None = None) -> Path:
     if path.exists():
         return path
     t = time.perf_counter()
+    # Built beside its name and renamed when whole: an interrupted build leaves no cache entry.
+    part = path.with_name(path.name + ".part")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(part) + suffix).unlink(missing_ok=True)
     if n >= 1_000_000:
         base = cached_db(100_000)
-        synth.replicate(base, path, n // 100_000)
+        synth.replicate(base, part, n // 100_000)
         how = "by copying the 100k database's rows in SQL"
     elif from_import is not None:
-        shutil.copyfile(from_import, path)
+        shutil.copyfile(from_import, part)
         how = "from the import benchmark"
     else:
-        synth.fill_db(n, path)
+        synth.fill_db(n, part)
         how = "through the project's bulk path"
+    checkpoint(part)
+    part.rename(path)
     BUILDING[0] += time.perf_counter() - t
     print(f"  built the {n:,}-case database {how} in {time.perf_counter() - t:.1f} s", flush=True)
     return path
