@@ -1100,6 +1100,25 @@ def load(path: Path) -> tuple[Results, dict[str, Any]]:
     return res, doc
 
 
+def merged(res: Results, saved: Path) -> Results:
+    """This run's sections, and the last run's for the parts not measured now (each says so)."""
+    last, doc = load(saved)
+    out = Results(res.config, notes=dict(res.notes))
+    for section, rows in last.sections.items():
+        if section in res.sections:
+            out.sections[section] = res.sections[section]
+        else:
+            out.sections[section] = rows
+            note = f"not measured in this run: from the run of {doc['when']} UTC"
+            if note not in last.notes.get(section, []):
+                out.notes[section] = [note, *last.notes.get(section, [])]
+            else:
+                out.notes[section] = last.notes[section]
+    for section, rows in res.sections.items():
+        out.sections.setdefault(section, rows)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -1146,6 +1165,8 @@ def main() -> None:
         bench_size(cfg, res, imported)
     if imported is not None:
         shutil.rmtree(imported.parent, ignore_errors=True)
+    if args.only and saved.exists():  # a partial run: the other sections stay from the last one
+        res = merged(res, saved)
     save(res, saved, (time.perf_counter() - started) / 60)
     res, doc = load(saved)
     write(res, args.output or default, doc)
