@@ -10,7 +10,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	@sh scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -e '.[dev,postgres]'
+	$(BIN)/pip install -q -e '.[dev,postgres,web]'
 	@touch $@
 
 demo: install

@@ -29,16 +29,20 @@ from mishaps import db as dbmod
 from mishaps.config import ACCEPTED_DB, display_db, resolve_db, seed_case_files, sqlite_path
 from mishaps.errors import DatabaseError, InvalidFilter
 from mishaps.filters import Filters
-from mishaps.vocab import OnConflict
+from mishaps.vocab import OnConflict, OnDuplicate
 
 if TYPE_CHECKING:
     from mishaps.backup import BackupResult, Contents, RestoreResult
+    from mishaps.duplicates import Suspect
     from mishaps.history import RevisionInfo
     from mishaps.ingest import ImportResult, Loaded
     from mishaps.queries import Row, Stats
     from mishaps.rates import Rates
+    from mishaps.reports.context import Marking
     from mishaps.reports.make import Options, Report
+    from mishaps.research import AirframeRow, RecommendationRow, Series, TimelineRow
     from mishaps.schema import Case
+    from mishaps.similar import Match
     from mishaps.transfer import CopyResult
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -93,21 +97,26 @@ class SchemaStatus:
     head: str
 
 
-def open(where: str | PathLike[str] | None = None, *, create: bool = False) -> Database:
+def open(
+    where: str | PathLike[str] | None = None, *, create: bool = False, readonly: bool = False
+) -> Database:
     """Open a mishaps database.
 
     ``where`` is an SQLite file path or a ``postgresql://`` URL; None means ``$MISHAPS_DB``, else
     ``mishaps.db`` in the user data directory. The default database is created and loaded with
     the seed cases on first use; any other must already hold a mishaps database. With
     ``create`` an empty one is made instead, seeds and all left to the caller (``init``,
-    ``import``, ``restore``, ``db copy``).
+    ``restore``, ``db copy``). ``readonly``: for reading only; nothing in the database can
+    change, not even an SQLite file's journal mode, and a file the user may not write opens
+    (docs/limits.md). Writing through such a Database fails with a DatabaseError.
     """
     url, is_default = resolve_db(None if where is None else str(where))
     path = sqlite_path(url)
     if path is not None:
         _check_sqlite_file(path)
     first_run = is_default and not create and path is not None and not path.exists()
-    db = Database(dbmod.make_engine(url, create=create or first_run), url, is_default=is_default)
+    engine = dbmod.make_engine(url, create=create or first_run, readonly=readonly and not first_run)
+    db = Database(engine, url, is_default=is_default)
     try:
         if first_run:
             db.created = db.init()
@@ -133,14 +142,20 @@ def _check_sqlite_file(path: Path) -> None:
         raise DatabaseError(f"{path} is not an SQLite database file; give {ACCEPTED_DB}")
 
 
-def validate_files(paths: Sequence[Path | str], *, strict: bool = False) -> Validated:
+def validate_files(
+    paths: Sequence[Path | str], *, strict: bool = False, duplicates: bool = True
+) -> Validated:
     """Read and validate case files (YAML, JSON, CSV, PDF/A-3); InvalidInput names every problem.
 
-    ``strict`` also wants a cite for every filled fact field and finding (docs/format.md)."""
-    from mishaps.ingest import class_warnings, load_files, service_warnings
+    ``strict`` also wants a cite for every filled fact field and finding (docs/format.md);
+    ``duplicates`` warns about cases among the files that may be one event (docs/limits.md)."""
+    from mishaps.ingest import class_warnings, duplicate_suspects, load_files, service_warnings
 
     loaded = load_files([Path(p) for p in paths], strict=strict)
-    return Validated(loaded, len(paths), class_warnings(loaded) + service_warnings(loaded))
+    warnings = class_warnings(loaded) + service_warnings(loaded)
+    if duplicates:
+        warnings += [str(s) for s in duplicate_suspects(None, loaded)]
+    return Validated(loaded, len(paths), warnings)
 
 
 def seed_files() -> list[Path]:
@@ -178,6 +193,11 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def files(self) -> builtins.list[Path]:
+        """The SQLite file, which no output may overwrite (none for PostgreSQL)."""
+        path = sqlite_path(self.url)
+        return [] if path is None else [path]
 
     def __enter__(self) -> Database:
         return self
@@ -319,6 +339,64 @@ class Database:
             raise ValueError(f"format must be one of: yaml, json, csv (not {format!r})")
         return cases_document(cases, format)
 
+    def aircraft_hint(self, query: str) -> str | None:
+        """Why ``--aircraft query`` matched nothing when no aircraft of that type is in the
+        database, with near matches; None when the type is there."""
+        from mishaps.queries import aircraft_hint
+
+        with self.session() as session:
+            return aircraft_hint(session=session, query=query)
+
+    def similar(self, mishap_id: str, *, limit: int = 10) -> builtins.list[Match]:
+        """The other cases most like ``mishap_id``, best first, each with its reasons."""
+        from mishaps.similar import similar_to_case
+
+        with self.session() as session:
+            return similar_to_case(session=session, mishap_id=mishap_id, limit=limit)
+
+    def similar_text(self, text: str, *, limit: int = 10) -> builtins.list[Match]:
+        """The cases most like a draft narrative, best first, each with its reasons."""
+        from mishaps.similar import similar_to_text
+
+        with self.session() as session:
+            return similar_to_text(session=session, text_=text, limit=limit)
+
+    def airframe(self, serial: str) -> builtins.list[AirframeRow]:
+        """Every case an airframe appears in (USAF serials however written), oldest first."""
+        from mishaps.research import airframe
+
+        with self.session() as session:
+            return airframe(session=session, serial=serial)
+
+    def recommendations(
+        self,
+        filters: Filters | None = None,
+        /,
+        *,
+        recommendation_status: str | None = None,
+        **where: Any,
+    ) -> builtins.list[RecommendationRow]:
+        """The recommendation findings of the matching cases, with their case."""
+        from mishaps.research import recommendations
+
+        f = Filters.of(filters, **where)
+        with self.session() as session:
+            return recommendations(session=session, filters=f, status=recommendation_status)
+
+    def series_list(self) -> builtins.list[dict[str, Any]]:
+        """The series of recurring failures, each with its number of cases."""
+        from mishaps.research import all_series
+
+        with self.session() as session:
+            return all_series(session=session)
+
+    def series(self, series_id: str) -> tuple[Series, builtins.list[TimelineRow]]:
+        """A series and its cases in date order, each with its status and cause."""
+        from mishaps.research import series_timeline
+
+        with self.session() as session:
+            return series_timeline(session=session, series_id=series_id)
+
     def contents(self) -> Contents:
         """How many cases and history entries the database holds."""
         from mishaps.backup import contents
@@ -330,17 +408,45 @@ class Database:
 
     def import_files(
         self,
-        paths: Sequence[Path | str],
+        paths: Sequence[Path | str] | Validated,
         *,
         on_conflict: OnConflict | str = OnConflict.error,
+        on_duplicate: OnDuplicate | str = OnDuplicate.warn,
         dry_run: bool = False,
     ) -> Imported:
-        """Import cases from files, all or nothing (InvalidInput names every problem)."""
-        checked = validate_files(paths)
+        """Import cases from files, all or nothing (InvalidInput names every problem); or the
+        cases of files already validated (``validate_files(..., duplicates=False)``).
+
+        A case that may be an event already stored (or in the files) under another id is
+        warned about, skipped or refused, as ``on_duplicate`` says (docs/limits.md)."""
+        from mishaps.errors import Conflict
+        from mishaps.ingest import duplicate_suspects
+
+        checked = paths if isinstance(paths, Validated) else validate_files(paths, duplicates=False)
         if not self.state().has_tables:
             dbmod.create_schema(self.engine)
-        result = self._import(checked.loaded, OnConflict(on_conflict), dry_run, "import")
-        return Imported(result, len(checked.loaded), checked.files, checked.warnings)
+        self._ready()
+        found = duplicate_suspects(self.engine, checked.loaded)
+        policy = OnDuplicate(on_duplicate)
+        if found and policy is OnDuplicate.refuse:
+            raise Conflict(
+                "; ".join(str(s) for s in found)
+                + "; nothing imported (--on-duplicate warn or skip to go on)"
+            )
+        skip = {s.first for s in found} if policy is OnDuplicate.skip else set()
+        loaded = [i for i in checked.loaded if i.case.id not in skip]
+        result = self._import(loaded, OnConflict(on_conflict), dry_run, "import")
+        result.skipped += sorted(skip)
+        said = "; skipped" if skip else ""
+        warnings = checked.warnings + [f"{s}{said}" for s in found]
+        return Imported(result, len(checked.loaded), checked.files, warnings)
+
+    def duplicates(self) -> builtins.list[Suspect]:
+        """Pairs of stored cases that may be one event under two ids (docs/limits.md)."""
+        from mishaps.duplicates import in_database
+
+        with self.session() as session:
+            return in_database(session)
 
     def _import(
         self, loaded: Sequence[Loaded], on_conflict: OnConflict, dry_run: bool, command: str
@@ -411,6 +517,34 @@ class Database:
             return result
         finally:
             dest.close()
+
+    # --- the browser ------------------------------------------------------------------------------
+
+    def serve(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8001,
+        marking: Marking | None = None,
+        open_browser: bool = False,
+        on_event: Callable[[Any], None] | None = None,
+    ) -> None:
+        """Serve a read-only snapshot of this database in a web browser until stopped (Ctrl+C).
+
+        Datasette over a copy taken now (``mishaps.web``; needs the ``web`` extra); the briefs it
+        offers carry ``marking``. ``on_event`` hears ``Snapshotting`` and then ``Serving``."""
+        from mishaps.reports.context import Marking
+        from mishaps.web.server import serve
+
+        self._ready()
+        serve(
+            self.url,
+            host=host,
+            port=port,
+            marking=marking or Marking(),
+            open_browser=open_browser,
+            on_event=on_event,
+        )
 
     # --- reports ------------------------------------------------------------------------------
 

@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, delete, func, insert, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
 from mishaps import store
-from mishaps.db import BUSY_TIMEOUT_MS, create_schema, is_sqlite, write_session
+from mishaps.db import busy_timeout_ms, create_schema, is_sqlite, write_session
 from mishaps.errors import DatabaseError, InvalidInput, MishapsError, Problem
-from mishaps.files import atomic_write, dump_json
+from mishaps.files import dump_json, write_output
 from mishaps.models import Mishap, Revision
 from mishaps.schema import validate_case
 from mishaps.text import plural
@@ -95,31 +96,33 @@ def backup(
             f"{dest} already exists; choose another name or pass --force to overwrite it"
         )
     source = _sqlite_file(engine)
-    if source is not None and dest.resolve() == source:
-        raise MishapsError(f"{dest} is the database itself; choose another file")
+    protect = [source] if source is not None else []
     if source is None or logical:
         # One transaction, and on PostgreSQL one snapshot for all its statements.
         snapshot = engine if source else engine.execution_options(isolation_level="REPEATABLE READ")
         with Session(snapshot) as session:
             data = logical_document(session)
-        atomic_write(dest, dump_json(data).encode("utf-8"))
+        write_output(dest, dump_json(data).encode("utf-8"), protect=protect)
         return BackupResult(dest, "logical", Contents(len(data["mishaps"]), len(data["revisions"])))
-    with _temporary_beside(dest) as tmp:
-        src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
+    found: list[Contents] = []
+
+    def copy_into(tmp: Path) -> None:
+        src = sqlite3.connect(source, timeout=busy_timeout_ms() / 1000)
         try:
             dst = sqlite3.connect(tmp)
             try:
                 _copy(src, dst)
                 # A backup is one self-contained file: no -wal beside it to lose in a copy.
                 dst.execute("PRAGMA journal_mode=DELETE")
-                found = _check_mishaps_db(dst, str(dest))
+                found.append(_check_mishaps_db(dst, str(dest)))
             finally:
                 dst.close()
         finally:
             src.close()
-        os.chmod(tmp, source.stat().st_mode & 0o777)  # as readable as the database, no more
-        os.replace(tmp, dest)
-    return BackupResult(dest, "sqlite", found)
+
+    # A new backup is as readable as the database, no more.
+    write_output(dest, copy_into, protect=protect, max_mode=source.stat().st_mode & 0o777)
+    return BackupResult(dest, "sqlite", found[0])
 
 
 def logical_document(session: Session) -> dict[str, Any]:
@@ -166,13 +169,13 @@ def _temporary_beside(dest: Path) -> Iterator[str]:
 
 def _copy(src: sqlite3.Connection, dst: sqlite3.Connection) -> None:
     """The whole database in one backup step (one snapshot), waiting a bounded time for locks."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    deadline = time.monotonic() + busy_timeout_ms() / 1000
 
     def progress(status: int, _remaining: int, _total: int) -> None:
         if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and time.monotonic() > deadline:
             raise DatabaseError(
                 f"the database is busy (another process held it for over"
-                f" {BUSY_TIMEOUT_MS // 1000} s); nothing was copied, try again"
+                f" {busy_timeout_ms() // 1000} s); nothing was copied, try again"
             )
 
     try:
@@ -235,24 +238,33 @@ def inspect_backup(path: Path) -> Contents:
 
 
 def restore(engine: Engine, path: Path) -> RestoreResult:
-    """Replace everything in the database with the backup's contents, in one transaction."""
+    """Replace everything in the database with the backup's contents, in one transaction.
+
+    An SQLite backup is copied first and checked in the copy: its schema revision (an older
+    one is upgraded there, a newer one refused), every table and column this version needs, and
+    every case read back and validated. Only then is anything replaced.
+    """
     path = Path(path)
     kind = backup_kind(path)
     target = _sqlite_file(engine)
     if target is not None and target.exists() and path.resolve() == target:
         raise MishapsError(f"{path} is the database itself")
-    if kind == "sqlite" and target is not None:
-        return _restore_sqlite(engine, target, path)
-    if kind == "sqlite":  # an SQLite backup into another backend: read it through SQLAlchemy
-        source = create_engine("sqlite://", creator=lambda: _open_readonly(path))
+    if kind == "logical":
+        cases, revisions = _read_logical(path)
+        return _restore_rows(engine, cases, revisions)
+    beside = target if target is not None else path
+    with _temporary_beside(beside) as tmp:
+        restored = _checked_copy(path, Path(tmp))
+        if target is not None:
+            return _restore_sqlite(engine, target, Path(tmp), restored)
+        # An SQLite backup into another backend: read the checked copy through SQLAlchemy.
+        source = create_engine("sqlite://", creator=lambda: _open_readonly(Path(tmp)))
         try:
             with Session(source) as session:
                 data = logical_document(session)
         finally:
             source.dispose()
-        cases, revisions = _validate_logical(data, str(path))
-    else:
-        cases, revisions = _read_logical(path)
+    cases, revisions = _validate_logical(data, str(path))
     return _restore_rows(engine, cases, revisions)
 
 
@@ -265,10 +277,134 @@ def _open_readonly(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _restore_sqlite(engine: Engine, target: Path, path: Path) -> RestoreResult:
+def _checked_copy(path: Path, tmp: Path) -> Contents:
+    """Copy the SQLite backup ``path`` to ``tmp``, bring the copy to the current schema and
+    check it whole; raise, naming ``path``, unless it is a mishaps database we can use."""
+    from mishaps.db import make_engine
+    from mishaps.migrations import HEAD, REVISIONS
+
     src = _open_readonly(path)
     try:
-        restored = _check_mishaps_db(src, str(path))
+        dst = sqlite3.connect(tmp)
+        try:
+            _copy(src, dst)
+            found = _check_mishaps_db(dst, str(path))
+            revision = _recorded_revision(dst)
+            if revision is not None and revision not in REVISIONS:
+                raise DatabaseError(
+                    f"{path} is at schema revision {revision}, newer than this version of"
+                    f" mishaps knows (it knows up to {HEAD}); upgrade mishaps to restore it"
+                )
+            _check_columns(dst, path, revision or _guess_revision(dst))
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    copy = make_engine("sqlite:///" + str(tmp))
+    try:
+        if revision != HEAD:
+            from mishaps.db import migrate
+
+            try:
+                migrate(copy)
+            except DatabaseError as exc:
+                raise DatabaseError(f"{path} could not be upgraded: {exc}") from None
+        with copy.connect() as conn:
+            _check_columns(conn.connection.dbapi_connection, path, HEAD)
+        with Session(copy) as session:
+            _read_every_case(session, path)
+    finally:
+        copy.dispose()
+    return found
+
+
+def _recorded_revision(conn: sqlite3.Connection) -> str | None:
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return None if row is None else str(row[0])
+
+
+def _guess_revision(conn: sqlite3.Connection) -> str:
+    """A database from before revisions were recorded: told by its columns (as db.migrate)."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(mishap)")}
+    return "0002" if "fiscal_year" in columns else "0001"
+
+
+def _columns(conn: sqlite3.Connection) -> dict[str, set[str]]:
+    tables = [
+        r[0]
+        for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if not r[0].startswith("sqlite_")
+    ]
+    # A table name cannot be bound as a parameter; these come from sqlite_master, quoted.
+    return {
+        t: {r[1] for r in conn.execute("PRAGMA table_info(" + _quoted(t) + ")")} for t in tables
+    }
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+_REFERENCE: dict[str, dict[str, set[str]]] = {}
+
+
+def _reference_columns(revision: str) -> dict[str, set[str]]:
+    """The tables and columns of a new SQLite database at ``revision``, made once per process."""
+    if revision not in _REFERENCE:
+        from mishaps.db import make_engine, migrate
+
+        with tempfile.TemporaryDirectory() as directory:
+            engine = make_engine("sqlite:///" + str(Path(directory) / "ref.db"), create=True)
+            try:
+                migrate(engine, revision)
+                with engine.connect() as conn:
+                    _REFERENCE[revision] = _columns(conn.connection.dbapi_connection)
+            finally:
+                engine.dispose()
+    return _REFERENCE[revision]
+
+
+def _check_columns(conn: sqlite3.Connection, path: Path, revision: str) -> None:
+    have = _columns(conn)
+    for table, needed in _reference_columns(revision).items():
+        if table not in have:
+            raise DatabaseError(f"{path} is not a mishaps backup: it has no table {table!r}")
+        for column in sorted(needed - have[table]):
+            raise DatabaseError(
+                f"{path} is not a mishaps backup: its table {table!r} has no column {column!r}"
+            )
+
+
+def _read_every_case(session: Session, path: Path) -> None:
+    """Every case of the backup rebuilt from its rows and validated, as an import would."""
+    from mishaps.schema import field_path
+
+    pks = list(session.execute(select(col(Mishap.pk)).order_by(Mishap.id)).scalars())
+    try:
+        for part in store.chunks(pks):
+            for doc in store.load_documents(session, part):
+                _case, issues = validate_case(doc)
+                if issues:
+                    where, message = issues[0]
+                    shown = field_path(where)
+                    raise DatabaseError(
+                        f"{path} case {doc.get('id')} cannot be read back:"
+                        f" {shown + ': ' if shown else ''}{message}"
+                    )
+    except (sqlite3.Error, DBAPIError, ValueError, TypeError) as exc:
+        raise DatabaseError(
+            f"{path} is not a mishaps backup: its cases cannot be read ({exc})"
+        ) from None
+
+
+def _restore_sqlite(
+    engine: Engine, target: Path, checked: Path, restored: Contents
+) -> RestoreResult:
+    src = _open_readonly(checked)
+    try:
         engine.dispose()  # our own pooled connections must not hold the file during the copy
         with Session(engine) as session:
             names = _table_names(session)
@@ -280,7 +416,7 @@ def _restore_sqlite(engine: Engine, target: Path, path: Path) -> RestoreResult:
                 )
             replaced = contents(session) if names else Contents(0, 0)
         engine.dispose()
-        dst = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000)
+        dst = sqlite3.connect(target, timeout=busy_timeout_ms() / 1000)
         try:
             _copy(src, dst)  # one write transaction on the target: all of it or none
         finally:

@@ -35,6 +35,11 @@ def templates_dir() -> Path:
     return _bundled("templates", "reports/templates")
 
 
+def docs_dir() -> Path:
+    """The documentation the program reads too (docs/format.md describes the web columns)."""
+    return _bundled("docs", "docs")
+
+
 def data_dir() -> Path:
     """Reference data shipped in the package (taxonomies, class thresholds)."""
     return _PACKAGE / "data"

@@ -128,7 +128,7 @@ def parse_csv(text: str, *, name: str) -> tuple[list[Record], list[Problem]]:
                 Problem(name, f"row has {len(row)} cells; the header has {len(columns)}", start)
             )
             continue
-        cells = {c: v.strip() for c, v in zip(columns, row, strict=True) if v.strip()}
+        cells = {c: unneutralise(v.strip()) for c, v in zip(columns, row, strict=True) if v.strip()}
         data, issues = row_to_case(cells)
         record = CsvRecord(name, len(records), data, {(): start})
         if issues:  # a cell that cannot be read: the row is not a case to validate
@@ -136,6 +136,14 @@ def parse_csv(text: str, *, name: str) -> tuple[list[Record], list[Problem]]:
         else:
             records.append(record)
     return records, problems
+
+
+def unneutralise(cell: str) -> str:
+    """Undo exactly what ``output.neutralise`` did: one leading apostrophe comes off.
+
+    (So a cell that truly begins with an apostrophe is written with two.)
+    """
+    return cell[1:] if cell.startswith("'") else cell
 
 
 def _header_problems(columns: list[str], name: str) -> list[Problem]:

@@ -17,11 +17,12 @@ REPEATABLE READ, so a command's several queries see one snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -32,7 +33,55 @@ from mishaps.config import sqlite_path
 from mishaps.errors import DatabaseError
 from mishaps.migrations import HEAD, REVISIONS
 
-BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
+
+# How long a writer waits for a busy database before it gives up (seconds): an office database
+# that everyone updates at once needs minutes, not the 10 s it once was. MISHAPS_BUSY_TIMEOUT
+# sets it (docs/limits.md).
+DEFAULT_BUSY_TIMEOUT_S = 120
+ENV_BUSY_TIMEOUT = "MISHAPS_BUSY_TIMEOUT"
+# A write that fails on a serialisation failure or deadlock (PostgreSQL 40001, 40P01), or on an
+# SQLite lock reported at once rather than waited out, is run again, at most this many times.
+WRITE_ATTEMPTS = 5
+
+
+def busy_timeout_ms() -> int:
+    """The wait for a busy database, in milliseconds, from $MISHAPS_BUSY_TIMEOUT (seconds)."""
+    import math
+    import os
+
+    raw = os.environ.get(ENV_BUSY_TIMEOUT)
+    if raw is None or not raw.strip():
+        return DEFAULT_BUSY_TIMEOUT_S * 1000
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0 or seconds > 86_400:
+        raise DatabaseError(
+            f"{ENV_BUSY_TIMEOUT} is {raw!r}; give the seconds a writer waits for a busy"
+            " database, such as 60"
+        )
+    return max(1, round(seconds * 1000))
+
+
+def retrying(write: Callable[[], T]) -> T:
+    """Run one write transaction, again when it failed only because of another writer."""
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return write()
+        except Retryable:
+            if attempt == WRITE_ATTEMPTS:
+                raise
+            time.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+class Retryable(DatabaseError):
+    """A write failed only because another transaction got in its way; running it again may
+    succeed."""
+
+
 # The PostgreSQL writer lock is the advisory lock (WRITE_LOCK_KEY, oid of the schema): one per
 # mishaps database, also when several live in one PostgreSQL database. "mish" in ASCII, to be
 # easy to spot as classid in pg_locks.
@@ -42,20 +91,37 @@ WRITE_LOCK_SQL = (
 )
 
 
-def make_engine(url: str, *, create: bool = False) -> Engine:
-    """An engine for ``url``. An SQLite file that does not exist is an error unless ``create``."""
+def make_engine(url: str, *, create: bool = False, readonly: bool = False) -> Engine:
+    """An engine for ``url``. An SQLite file that does not exist is an error unless ``create``.
+
+    ``readonly``: for commands that only read. An SQLite file is opened with ``mode=ro`` and
+    nothing is changed in it, not even its journal mode, so a backup stays byte-identical and a
+    file the user may not write can be read; PostgreSQL transactions are READ ONLY.
+    """
     path = sqlite_path(url)
     if path is not None:
         if not path.exists():
-            if not create:
+            if not create or readonly:
                 raise DatabaseError(
                     f"no database at {path}; create it with: mishaps --db {path} init"
                 )
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        timeout = busy_timeout_ms() / 1000
+        if readonly:
+            import sqlite3
+
+            uri = f"{path.resolve().as_uri()}?mode=ro"
+            engine = create_engine(  # the URL names the file (for messages); creator opens it
+                url,
+                creator=lambda: sqlite3.connect(uri, uri=True, timeout=timeout),
+            )
+            event.listen(engine, "connect", _sqlite_read_pragmas)
+        else:
+            engine = create_engine(url, connect_args={"timeout": timeout})
+            event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    busy_timeout_ms()  # a bad setting is refused at once, by every command
     try:
         engine = create_engine(url, pool_pre_ping=True, isolation_level="REPEATABLE READ")
     except ModuleNotFoundError as exc:  # psycopg not installed
@@ -63,6 +129,8 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
             f"{exc.name} is needed for {url.split(':', 1)[0]}: pip install 'mishaps[postgres]'"
         ) from exc
     event.listen(engine, "begin", _postgres_begin)
+    if readonly:
+        event.listen(engine, "begin", _postgres_read_only)
     return engine
 
 
@@ -73,10 +141,23 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _sqlite_read_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Nothing that writes: the journal mode stays whatever the file has (a backup's DELETE).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
+    cur.execute("PRAGMA query_only=ON")
+    cur.close()
+
+
+def _postgres_read_only(conn: Any) -> None:
+    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -88,7 +169,7 @@ def _postgres_begin(conn: Any) -> None:
     # The lock is taken before anything is read, so that the write sees every write committed
     # before it: with READ COMMITTED each statement reads the newest committed data.
     if conn.get_execution_options().get("mishaps_write", False):
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {busy_timeout_ms()}")
         conn.exec_driver_sql(WRITE_LOCK_SQL)
 
 
@@ -224,10 +305,14 @@ def write_session(engine: Engine) -> Iterator[Session]:
             yield session
         except DBAPIError as exc:  # e.g. a role without the right to write
             reason = str(exc.orig)
+            code = getattr(exc.orig, "sqlstate", None)
+            if code in ("40001", "40P01"):  # serialisation failure, deadlock: run it again
+                raise Retryable(f"the write was interrupted by another: {_reason(exc)}") from exc
             if "locked" in reason or "busy" in reason or "lock timeout" in reason:
                 raise DatabaseError(
                     f"the database is busy (another process held it for over"
-                    f" {BUSY_TIMEOUT_MS / 1000:g} s); nothing was written, try again"
+                    f" {busy_timeout_ms() / 1000:g} s); nothing was written, try again"
+                    f" ({ENV_BUSY_TIMEOUT} sets the wait)"
                 ) from exc
             raise DatabaseError(
                 f"the database refused the write: {_reason(exc)}; nothing was written"

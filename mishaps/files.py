@@ -7,10 +7,15 @@ keys. It also keeps the line of every value, so a problem can name its line.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import stat
+import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -87,8 +92,17 @@ class _Dumper(yaml.SafeDumper):
     yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
 
 
+# Characters YAML reads as line breaks besides \n: NEXT LINE, LINE and PARAGRAPH SEPARATOR. In a
+# plain, single-quoted or block scalar they are folded or normalised on the way back in; only
+# the double-quoted style writes them as escapes (\N, \L, \P) that read back as themselves.
+_YAML_BREAKS = ("\x85", "\u2028", "\u2029", "\r")
+
+
 def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    if any(c in value for c in _YAML_BREAKS):
+        style: str | None = '"'
+    else:
+        style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -107,10 +121,23 @@ def read_records(path: Path, *, display: str | None = None) -> tuple[list[Record
     """Parse a YAML or JSON file into its case records; never raises for bad content."""
     name = display or str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return [], [Problem(name, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")]
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                return [], [
+                    Problem(name, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+                ]
+            # A FIFO or device (/dev/zero) has no size to check first: read one byte past the
+            # limit, never more.
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            del raw
+            return [], [
+                Problem(
+                    name,
+                    f"file is more than {MAX_FILE_BYTES:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                )
+            ]
     except IsADirectoryError:
         return [], [Problem(name, "is a directory, not a file")]
     except OSError as exc:
@@ -125,17 +152,23 @@ PDF_ATTACHMENT = "mishaps.json"
 
 
 def _from_pdf(raw: bytes, name: str) -> tuple[list[Record], list[Problem]]:
-    """The cases a PDF/A-3 report of ours carries as its ``mishaps.json`` attachment."""
+    """The cases a PDF/A-3 report of ours carries as its ``mishaps.json`` attachment.
+
+    The attachment is inflated here, not by pypdf, so that the file size limit applies to what
+    it inflates to, and is checked while inflating (a 60 KB PDF can hold gigabytes of zeros).
+    """
     import io
 
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
     try:
-        attachments = PdfReader(io.BytesIO(raw)).attachments
-    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
+        stream = _attachment_stream(PdfReader(io.BytesIO(raw)), PDF_ATTACHMENT)
+        data = None if stream is None else _inflate(stream, name)
+    except _Refused as exc:
+        return [], [Problem(name, str(exc))]
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
         return [], [Problem(name, f"cannot read this PDF: {exc}")]
-    data = attachments.get(PDF_ATTACHMENT)
     if not data:
         return [], [
             Problem(
@@ -144,7 +177,58 @@ def _from_pdf(raw: bytes, name: str) -> tuple[list[Record], list[Problem]]:
                 " (render reports with --pdf-variant pdf/a-3b)",
             )
         ]
-    return parse_bytes(data[0], name=f"{name}!{PDF_ATTACHMENT}", json_format=True)
+    return parse_bytes(data, name=f"{name}!{PDF_ATTACHMENT}", json_format=True)
+
+
+def _attachment_stream(reader: Any, wanted: str) -> Any:
+    """The embedded file stream named ``wanted`` in the EmbeddedFiles name tree, or None."""
+    root = reader.trailer["/Root"]
+    names = root.get("/Names")
+    tree = names.get_object().get("/EmbeddedFiles") if names is not None else None
+    pending = [tree.get_object()] if tree is not None else []
+    seen = 0
+    while pending:
+        node = pending.pop()
+        seen += 1
+        if seen > 10_000:  # a name tree that loops or sprawls
+            raise _Refused("the PDF's attachment list is too large to read")
+        for kid in node.get("/Kids", []):
+            pending.append(kid.get_object())
+        pairs = list(node.get("/Names", []))
+        for key, spec in zip(pairs[::2], pairs[1::2], strict=False):
+            if str(key) == wanted:
+                return spec.get_object()["/EF"]["/F"].get_object()
+    return None
+
+
+def _inflate(stream: Any, name: str) -> bytes:
+    """The stream's data, inflated at most to MAX_FILE_BYTES (a deflate bomb stops there)."""
+    import zlib
+
+    filters = stream.get("/Filter")
+    if filters is not None and not isinstance(filters, str):
+        filters = list(filters)
+        filters = filters[0] if len(filters) == 1 else filters
+    encoded = stream._data  # the bytes as stored, before pypdf would inflate them all
+    if filters is None:
+        data = bytes(encoded)
+    elif filters == "/FlateDecode" and not stream.get("/DecodeParms"):
+        inflater = zlib.decompressobj()
+        try:
+            data = inflater.decompress(bytes(encoded), MAX_FILE_BYTES + 1)
+        except zlib.error as exc:
+            raise _Refused(f"cannot read this PDF's {PDF_ATTACHMENT} attachment: {exc}") from None
+        if len(data) > MAX_FILE_BYTES or inflater.unconsumed_tail:
+            raise _Refused(
+                f"the attachment {PDF_ATTACHMENT} inflates to more than {MAX_FILE_BYTES:,}"
+                " bytes, the limit"
+            )
+    else:
+        raise _Refused(
+            f"the attachment {PDF_ATTACHMENT} is encoded with {filters}; mishaps reads only"
+            " plain or /FlateDecode attachments"
+        )
+    return data
 
 
 def parse_bytes(
@@ -312,11 +396,13 @@ def _split(data: Any, lines: dict[Path_, int], name: str) -> tuple[list[Record],
                 Problem(name, "'mishaps' must hold a list of cases", lines.get(("mishaps",)))
             ]
         # The lines of each record, in one pass (a pass per record was quadratic in big files).
-        subs: list[dict[Path_, int]] = [{} for _ in items]
+        # (JSON keeps no lines: its records share one empty mapping, never written to.)
+        subs: dict[int, dict[Path_, int]] = {}
         for p, line in lines.items():
             if len(p) >= 2 and p[0] == "mishaps" and isinstance(p[1], int):
-                subs[p[1]][p[2:]] = line
-        return [Record(name, i, item, subs[i]) for i, item in enumerate(items)], []
+                subs.setdefault(p[1], {})[p[2:]] = line
+        none: dict[Path_, int] = {}
+        return [Record(name, i, item, subs.get(i, none)) for i, item in enumerate(items)], []
     if isinstance(data, dict):
         return [Record(name, 0, data, lines)], []
     return [], [
@@ -324,27 +410,127 @@ def _split(data: Any, lines: dict[Path_, int], name: str) -> tuple[list[Record],
     ]
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a file whole or not at all: a temporary file beside it, then a rename."""
-    import os
-    import tempfile
+Producer = Callable[[Path], None]  # writes the whole output into the file at the path given
 
+DATABASE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def write_output(
+    target: Path | str,
+    data: bytes | Producer,
+    *,
+    protect: Iterable[Path] = (),
+    max_mode: int = 0o666,
+) -> None:
+    """Write an output file the one safe way; every command that writes a file comes here.
+
+    - ``-`` is standard output.
+    - ``protect`` names the database in use: it, its ``-wal``, ``-shm`` and ``-journal`` files
+      and anything that resolves to them are refused, so no output can overwrite the database.
+    - A symlink is followed: its target is written, the link stays.
+    - A FIFO, a device or another non-regular file is opened and written straight through, never
+      replaced by a regular file.
+    - A regular file is replaced atomically (a temporary file beside it, then a rename) and keeps
+      its permission bits (and, when we may, its owner); a new file gets 0666 less the umask (and
+      no more than ``max_mode``), as any other program's output would.
+
+    ``data`` is the bytes, or a function that writes the output into a file at a given path
+    (a database copy is made in place that way, not in memory).
+    """
     from mishaps.errors import MishapsError
 
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
+    if str(target) == "-":
+        _to_stream(sys.stdout.buffer, data)
+        sys.stdout.flush()
+        return
+    path = Path(target)
+    real = Path(os.path.realpath(path))
+    _refuse_database(path, real, protect)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+        st: os.stat_result | None = os.stat(real)
+    except FileNotFoundError:
+        st = None
     except OSError as exc:
         raise MishapsError(f"cannot write {path}: {exc.strerror}") from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise MishapsError(f"cannot write {path}: it is a directory")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            with open(real, "wb") as fh:  # a FIFO or device: written, never replaced
+                _to_stream(fh, data)
+            return
+        mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask() & max_mode
+        _replace_atomically(real, data, mode, st)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise MishapsError(f"cannot write {path}: {exc.strerror}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        raise MishapsError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _to_stream(fh: BinaryIO, data: bytes | Producer) -> None:
+    if isinstance(data, bytes):
+        fh.write(data)
+        return
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:  # a producer needs a file to write into
+        made = Path(directory) / "output"
+        data(made)
+        with open(made, "rb") as src:
+            shutil.copyfileobj(src, fh, 1024 * 1024)
+
+
+def _replace_atomically(
+    real: Path, data: bytes | Producer, mode: int, st: os.stat_result | None
+) -> None:
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".part", dir=real.parent)
+    try:
+        if isinstance(data, bytes):
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        else:
+            os.close(fd)
+            data(Path(tmp))
+        os.chmod(tmp, mode)
+        if st is not None and (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+            with contextlib.suppress(OSError):  # only root may give a file away; keep trying
+                os.chown(tmp, st.st_uid, st.st_gid)
+        os.replace(tmp, real)
+    finally:
+        for leftover in (tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm"):
+            Path(leftover).unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    """The process umask (reading it means setting it: at once set back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _refuse_database(path: Path, real: Path, protect: Iterable[Path]) -> None:
+    from mishaps.errors import MishapsError
+
+    try:
+        target_id: tuple[int, int] | None = (os.stat(real).st_dev, os.stat(real).st_ino)
+    except OSError:
+        target_id = None
+    for db in protect:
+        db_real = os.path.realpath(db)
+        for suffix in DATABASE_COMPANIONS:
+            companion = Path(db_real + suffix)
+            same = real == companion
+            if not same and target_id is not None:
+                try:
+                    st = os.stat(companion)
+                    same = (st.st_dev, st.st_ino) == target_id  # a hard link to it
+                except OSError:
+                    pass
+            if same:
+                raise MishapsError(
+                    f"{path} is the database in use (or its {suffix or 'main'} file);"
+                    " choose another file"
+                )

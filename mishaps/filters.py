@@ -27,6 +27,12 @@ _CHOICES: dict[str, type[Enum]] = {
     "phase": Phase,
     "status": Status,
 }
+# The largest LIMIT both SQLite and PostgreSQL take (a signed 64-bit integer); a larger one
+# means "all", as it would on any real database.
+MAX_LIMIT = 2**63 - 1
+# No case holds these: NUL (which PostgreSQL text cannot hold at all) and lone surrogates (which
+# are not text, and cannot be encoded to be sent to either database).
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 _CATEGORY = re.compile(r"[A-Z][A-Z]*(?:-[A-Z]*)*")
 _WORD = re.compile(r"\w", re.UNICODE)
 
@@ -57,6 +63,7 @@ class Filters:
     phase: str | None = None
     mechanism: str | None = None
     status: str | None = None
+    series: str | None = None
     search: str | None = None
     limit: int | None = None
 
@@ -107,6 +114,7 @@ class Filters:
             "phase": "Air refueling phase",
             "mechanism": "Air refueling mechanism",
             "status": "Information status",
+            "series": "Series",
             "search": "Full text",
             "limit": "At most",
         }
@@ -137,12 +145,16 @@ def _check(name: str, value: Any) -> Any:
     if name == "limit":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InvalidFilter(name, f"{value!r} is not a whole number of 1 or more")
-        return value
+        return min(value, MAX_LIMIT)
     if not isinstance(value, str):
         if name in ("since", "until") and isinstance(value, int):
             value = str(value)  # since=2000 reads as the year
         else:
             raise InvalidFilter(name, f"{value!r} is not text")
+    if bad := _NOT_TEXT.search(value):
+        raise InvalidFilter(
+            name, f"holds the character U+{ord(bad.group()):04X}, which no case holds"
+        )
     value = value.strip()
     if not value:
         raise InvalidFilter(name, "is empty")

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
 from mishaps import store
-from mishaps.db import write_session
+from mishaps.db import retrying, write_session
 from mishaps.errors import Conflict, InvalidInput, NotFound, Problem
 from mishaps.files import Record, read_records
 from mishaps.schema import Case, uncited, validate_case
@@ -34,24 +35,50 @@ class ImportResult:
     dry_run: bool = False
 
 
+# A screenful: a file with more problems than this shows these and a count, and is checked no
+# further (a file of a million empty records would otherwise print nine million lines).
+MAX_PROBLEMS_PER_FILE = 50
+
+
 def validate_records(
     records: Iterable[Record], *, strict: bool = False
 ) -> tuple[list[Loaded], list[Problem]]:
     """Validate parsed records; ``strict`` also wants a cite for every filled fact field and
-    every finding (docs/format.md, "Citations")."""
+    every finding (docs/format.md, "Citations"). A file stops being checked once it has shown
+    MAX_PROBLEMS_PER_FILE problems."""
     loaded: list[Loaded] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
+    shown: dict[str, int] = {}
+    given_up: set[str] = set()
+    records = list(records)
+    per_file: dict[str, int] = {}
     for record in records:
+        per_file[record.file] = per_file.get(record.file, 0) + 1
+    for record in records:
+        if record.file in given_up:
+            continue
         case, issues = validate_case(record.data)
         if case is not None and strict:
             issues = uncited(case)
         found = [record.problem(path, message) for path, message in issues]
-        problems.extend(sorted(found, key=lambda p: p.line if p.line is not None else 1 << 30))
-        if case is None:
-            continue
-        if case.id in seen:
-            problems.append(record.problem(("id",), f"duplicate id; first seen in {seen[case.id]}"))
+        if case is not None and case.id in seen:
+            found.append(record.problem(("id",), f"duplicate id; first seen in {seen[case.id]}"))
+        if found:
+            found.sort(key=lambda p: p.line if p.line is not None else 1 << 30)
+            room = MAX_PROBLEMS_PER_FILE - shown.get(record.file, 0)
+            problems.extend(found[:room])
+            shown[record.file] = shown.get(record.file, 0) + min(len(found), room)
+            if len(found) > room:
+                given_up.add(record.file)
+                problems.append(
+                    Problem(
+                        record.file,
+                        f"{MAX_PROBLEMS_PER_FILE} problems shown; checking stopped at record"
+                        f" {record.index + 1} of {per_file[record.file]:,}, so there are more",
+                    )
+                )
+        if case is None or (case.id in seen):
             continue
         seen[case.id] = (
             record.file
@@ -62,14 +89,30 @@ def validate_records(
     return loaded, problems
 
 
+def cap_problems(problems: list[Problem]) -> list[Problem]:
+    """At most MAX_PROBLEMS_PER_FILE problems of each file, then one line with the count."""
+    out: list[Problem] = []
+    count: dict[str, int] = {}
+    for problem in problems:
+        count[problem.file] = count.get(problem.file, 0) + 1
+        if count[problem.file] <= MAX_PROBLEMS_PER_FILE:
+            out.append(problem)
+    for file, n in count.items():
+        if n > MAX_PROBLEMS_PER_FILE:
+            more = n - MAX_PROBLEMS_PER_FILE
+            out.append(Problem(file, f"and {more:,} more problem{'s' if more != 1 else ''}"))
+    return out
+
+
 def load_files(paths: Sequence[Path], *, strict: bool = False) -> list[Loaded]:
-    """Read and validate every file; raise InvalidInput naming every problem in all of them."""
+    """Read and validate every file; raise InvalidInput naming the problems in all of them
+    (at most a screenful of each file's)."""
     records: list[Record] = []
     problems: list[Problem] = []
     for path in paths:
         recs, probs = read_records(path)
         records.extend(recs)
-        problems.extend(probs)
+        problems.extend(cap_problems(probs))
     loaded, more = validate_records(records, strict=strict)
     problems.extend(more)
     if problems:
@@ -109,7 +152,23 @@ def import_cases(
     dry_run: bool = False,
     command: str = "import",
 ) -> ImportResult:
-    """Write validated cases in one transaction (or, with dry_run, only say what would happen)."""
+    """Write validated cases in one transaction (or, with dry_run, only say what would happen);
+    run again if another writer's transaction interrupted it (db.retrying)."""
+    return retrying(
+        lambda: _import_once(
+            engine, items, on_conflict=on_conflict, dry_run=dry_run, command=command
+        )
+    )
+
+
+def _import_once(
+    engine: Engine,
+    items: Sequence[Loaded],
+    *,
+    on_conflict: OnConflict,
+    dry_run: bool,
+    command: str,
+) -> ImportResult:
     result = ImportResult(dry_run=dry_run)
     with write_session(engine) as session:
         existing = store.pks_by_id(session, [i.case.id for i in items])
@@ -155,3 +214,16 @@ def delete_cases(engine: Engine, ids: Sequence[str], *, command: str = "delete")
         store.delete_by_pk(session, [found[i] for i in ids])
         store.record_revisions(session, [(i, "delete", None) for i in ids], command=command)
     return list(ids)
+
+
+def duplicate_suspects(engine: Engine | None, items: Sequence[Loaded]) -> list[Any]:
+    """Suspected duplicates (mishaps.duplicates) among ``items`` and, given a database, between
+    them and its cases."""
+    from mishaps.db import session_scope
+    from mishaps.duplicates import entry, stored_entries, suspects
+
+    new = [entry(i.case) for i in items]
+    if engine is None:
+        return suspects(new)
+    with session_scope(engine) as session:
+        return suspects(new, stored_entries(session))

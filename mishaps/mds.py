@@ -46,6 +46,24 @@ def parse(designation: str) -> Mds | None:
     return Mds(prefix=prefix, mission=mission, design=m["design"], series=m["series"] or None)
 
 
+def matches(query: str, type_: str) -> bool:
+    """Whether ``--aircraft query`` matches an aircraft of type ``type_``: the rule the SQL in
+    ``queries._aircraft_condition`` applies, in Python (for exposure rows, which are not rows):
+    by MDS or leading words, or through a family alias."""
+    if family(type_) in family_names(query):
+        return True
+    wanted = parse(query)
+    if wanted is None:
+        norm, have = normalize_type(query), normalize_type(type_)
+        return have == norm or have.startswith(norm + " ")
+    got = parse(type_)
+    if got is None or (got.design, got.mission) != (wanted.design, wanted.mission):
+        return False
+    if wanted.series is not None and got.series != wanted.series:
+        return False
+    return wanted.prefix is None or got.prefix == wanted.prefix
+
+
 def _family_of_mds(type_: str, parsed: Mds) -> str:
     """The designation without its status prefix and series, spelled as written: an NKC-135A
     (special test) is still a KC-135 airframe, and a Tu-154 stays Tu-154."""
@@ -104,3 +122,53 @@ def family_names(query: str) -> list[str]:
         if hit is not None:
             out.add(hit)
     return sorted(out)
+
+
+# --- designators inside free text, for full-text search ---------------------------------------
+
+# A designator as people write it in prose and queries: with or without the hyphen, any case,
+# the F/A mission with its slash (KC-46A, kc46, F/A-18D, FA-18, Tu-154). Not inside a longer
+# word, and not a prefix query (KC-4*), which stays a word.
+_LOOSE = re.compile(
+    r"(?<![\w/-])(?P<mission>[A-Za-z]{1,4}(?:/[A-Za-z]{1,2})?)-?(?P<design>\d{1,4})"
+    r"(?P<series>[A-Za-z]{0,3})(?![\w/*-])"
+)
+
+
+def compact(designation: str) -> str:
+    """A designation as one search token: no hyphen, no slash, lower case (F/A-18D -> fa18d)."""
+    return re.sub(r"[^0-9a-z]", "", designation.casefold())
+
+
+def _spelled(m: re.Match[str]) -> str:
+    return f"{m['mission']}-{m['design']}{m['series']}".upper()
+
+
+def designator_tokens(text: str) -> list[str]:
+    """The search tokens of the designators in ``text``: each one whole and its family
+    (``KC-46A`` -> kc46a, kc46; ``F-18`` -> f18, fa18 through the aliases), in first-seen order.
+
+    Indexed beside the text, so that a query for a family finds every series of it: FTS5 and
+    PostgreSQL would otherwise read KC-46A as the words "kc" and "46a", which "KC-46" misses.
+    """
+    out: dict[str, None] = {}
+    for m in _LOOSE.finditer(text):
+        out.update(dict.fromkeys(_tokens_of(_spelled(m))))
+    return list(out)
+
+
+@cache  # a corpus names few designators, each many times
+def _tokens_of(spelled: str) -> tuple[str, str]:
+    return compact(spelled), compact(family(spelled))
+
+
+def designator_query(text: str) -> str:
+    """``text`` with each designator replaced by the one token it is indexed under: the family
+    when no series is given (KC-46, KC46 -> kc46; F-18, FA-18, F/A-18 -> fa18), else the whole
+    designation (KC-46A -> kc46a)."""
+
+    def token(m: re.Match[str]) -> str:
+        spelled = _spelled(m)
+        return compact(spelled if m["series"] else family(spelled))
+
+    return _LOOSE.sub(token, text)

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,26 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
+# What a terminal would act on rather than show: C0 and C1 controls (ESC starts the sequences
+# that clear the screen or retitle the window; 0x9B is a one-byte CSI), DEL, and the bidi and
+# line-separator formatting characters that reorder or break what is shown ("Trojan Source").
+_TERMINAL_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_TERMINAL_UNSAFE_LINE = re.compile("[\n" + _TERMINAL_UNSAFE.pattern[1:])
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str, *, keep_newlines: bool = True) -> str:
+    """Text for a terminal: control characters shown escaped (ESC as ``\\x1b``), never sent.
+    Only the people formats (tables, `show` text) pass through here; JSON, YAML and CSV keep the
+    data as it is, each escaping in its own way where it must."""
+    pattern = _TERMINAL_UNSAFE if keep_newlines else _TERMINAL_UNSAFE_LINE
+    return pattern.sub(_escape, text)
+
+
 def money(value: float | None) -> str:
     if value is None:
         return UNKNOWN
@@ -40,7 +61,7 @@ def table(
     """A plain fixed-width table; long cells are cut with an ellipsis."""
 
     def cell(row: dict[str, Any], key: str) -> str:
-        text = show_value(row.get(key))
+        text = terminal_safe(show_value(row.get(key)), keep_newlines=False)
         return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
     cells = [[cell(r, k) for k, _ in columns] for r in rows]
@@ -53,13 +74,28 @@ def table(
     return "\n".join(lines) + "\n"
 
 
+# A spreadsheet evaluates a cell that begins with one of these as a formula (OWASP, "CSV
+# Injection"); the apostrophe is added to such text, and to text that begins with an apostrophe
+# itself, so that the reader (csvfile.unneutralise) can take exactly one off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NEUTRALISER = "'"
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell a spreadsheet will show as text; numbers (-90.25) stay numbers."""
+    if isinstance(value, str) and value.startswith((*FORMULA_STARTS, NEUTRALISER)):
+        return NEUTRALISER + value
+    return value
+
+
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    """CSV with a header row; an empty cell means unknown."""
+    """CSV with a header row; an empty cell means unknown; text that a spreadsheet would run as
+    a formula is neutralised (``neutralise``)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow([neutralise(c) for c in columns])
     for r in rows:
-        writer.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+        writer.writerow(["" if r.get(c) is None else neutralise(r.get(c)) for c in columns])
     return buf.getvalue()
 
 
@@ -269,7 +305,8 @@ def case_text(case: Case) -> str:
     from mishaps import classes
     from mishaps.taxonomy import cictt_name, hfacs_title, mechanism_name
 
-    out = [case.title, "=" * min(len(case.title), 100)]
+    title = terminal_safe(case.title, keep_newlines=False)
+    out = [title, "=" * min(len(title), 100)]
 
     def cited(*paths: str) -> str:
         numbers: list[int] = []
@@ -347,7 +384,7 @@ def case_text(case: Case) -> str:
     for i, s in enumerate(case.sources, 1):
         meta = ", ".join(x for x in (s.publisher, s.published_on, s.kind.value) if x)
         out.append(f"  [{i}] {s.title} ({meta})\n      {s.url}")
-    return "\n".join(out) + "\n"
+    return terminal_safe("\n".join(out)) + "\n"
 
 
 def _named(code: str, name: str | None) -> str:

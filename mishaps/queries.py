@@ -26,18 +26,26 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from mishaps import mds
+from mishaps.dates import date_period
 from mishaps.db import is_sqlite
 from mishaps.errors import MishapsError
 from mishaps.filters import Filters
-from mishaps.models import Aircraft, FindingHfacs, Mishap, MishapCategory, MishapMechanism
+from mishaps.models import (
+    Aircraft,
+    FindingHfacs,
+    Mishap,
+    MishapCategory,
+    MishapMechanism,
+    MishapSeries,
+)
+from mishaps.searchindex import plain_words
+from mishaps.text import class_label
 
 if TYPE_CHECKING:  # a listing needs no pydantic model: schema is imported where a Case is made
     from mishaps.schema import Case
-from mishaps.dates import date_period
-from mishaps.text import class_label
 
 
 def _aircraft_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
@@ -54,7 +62,11 @@ def _type_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
     parsed = mds.parse(query)
     if parsed is None:
         norm = mds.normalize_type(query)
-        exact = or_(Aircraft.type_norm == norm, Aircraft.type_norm.startswith(norm + " "))
+        # autoescape: a % or _ in the query is a character, not a LIKE wildcard.
+        exact = or_(
+            Aircraft.type_norm == norm,
+            col(Aircraft.type_norm).startswith(norm + " ", autoescape=True),
+        )
         if not sqlite:
             return exact
         # SQLite's LIKE cannot use the index (it folds case); a byte-order range around both
@@ -78,16 +90,30 @@ _WORD = re.compile(r"[\w][\w'-]*\*?", re.UNICODE)
 
 
 def _terms(text_: str) -> list[tuple[str, bool]]:
-    """User text -> search terms, each with whether it is a prefix (a trailing *)."""
+    """User text -> search terms, each with whether it is a prefix (a trailing *).
+
+    Designators become the one token they are indexed under (mishaps.store): ``KC-46`` is the
+    token kc46, which every KC-46A's text carries, not the phrase "kc" "46".
+    """
     terms = []
-    for word in _WORD.findall(text_):
+    for word in _WORD.findall(mds.designator_query(text_)):
         star = word.endswith("*")
         word = word.rstrip("*").replace('"', "")
-        if word:
+        # A term is searched for its letters and digits, as the index holds them; one with
+        # none ("_") matches nothing on either backend, so it is no term at all.
+        if plain_words(word).split():
             terms.append((word, star))
     if not terms:
         raise MishapsError(f"nothing to search for in {text_!r}")
     return terms
+
+
+def _searchable(text_: str) -> bool:
+    try:
+        _terms(text_)
+    except MishapsError:
+        return False
+    return True
 
 
 def _fts_query(text_: str) -> str:
@@ -103,8 +129,6 @@ def _tsquery(text_: str) -> str:
     ``mishaps_english`` configuration (migration 0001) stems without stop words, as FTS5's
     porter tokenizer does. The stemmers differ in rare words, not in the seed data's.
     """
-    from mishaps.store import plain_words  # store loads the schema: only a search needs it
-
     phrases = []
     for word, star in _terms(text_):
         tokens = plain_words(word).split()
@@ -163,9 +187,10 @@ def _child_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
     if f.cause is not None:
         code = f.cause.strip().upper()
         alternatives = [
-            pk.in_(_search_pks(session, f.cause, findings_only=True)),
             pk.in_(select(MishapCategory.mishap_pk).where(MishapCategory.code == code)),
         ]
+        if _searchable(f.cause):  # "--cause _" is no words, but might still be a code
+            alternatives.append(pk.in_(_search_pks(session, f.cause, findings_only=True)))
         if re.fullmatch(r"[AOPS][A-Z]\d{0,3}", code):
             alternatives.append(
                 pk.in_(select(FindingHfacs.mishap_pk).where(_prefix(FindingHfacs.code, code)))
@@ -206,6 +231,10 @@ def _column_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]
         )
     if f.status is not None:
         conds.append(Mishap.status == f.status)
+    if f.series is not None:
+        conds.append(
+            pk.in_(select(MishapSeries.mishap_pk).where(MishapSeries.series_id == f.series))
+        )
     if f.search is not None:
         conds.append(pk.in_(_search_pks(session, f.search, findings_only=False)))
     return conds
@@ -345,22 +374,35 @@ STATS_BY = (
     "mechanism",
     "nation",
     "family",
+    "pair",
+    "pair,phase",
 )
+# Groupings that count aircraft, each from its own record, rather than mishaps.
+PER_AIRCRAFT = ("aircraft", "role", "family")
 
 
 @dataclass(frozen=True)
 class StatRow:
+    """One group. Per mishap (``Stats.counts == "mishaps"``): fatalities are the mishaps' totals,
+    fatalities_unknown the mishaps whose total is unknown. Per aircraft (--by aircraft, role,
+    family): fatalities are those aboard the group's aircraft, fatalities_unknown the aircraft
+    whose own count is unknown, and destroyed/damage_unknown count aircraft."""
+
     key: str
     mishaps: int
-    aircraft: int | None  # aircraft counted, for --by aircraft|role
-    fatalities: int  # sum over mishaps whose total is known
-    fatalities_unknown: int  # mishaps whose total is unknown
+    aircraft: int | None  # aircraft counted, for the per-aircraft groupings
+    fatalities: int  # sum of the known counts
+    fatalities_unknown: int  # mishaps (or aircraft) whose count is unknown
     derived: int | None = None  # for --by class: mishaps whose class is derived, not stated
+    destroyed: int | None = None  # aircraft destroyed, for per-aircraft and pair groupings
+    damage_unknown: int | None = None  # aircraft whose damage is not recorded
+    phase: str | None = None  # for --by pair,phase
 
     def as_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        if self.derived is None:
-            del out["derived"]
+        for optional in ("derived", "destroyed", "damage_unknown", "phase"):
+            if out[optional] is None:
+                del out[optional]
         return out
 
 
@@ -370,6 +412,7 @@ class Stats:
     rows: list[StatRow]
     total: StatRow
     note: str | None
+    counts: str = "mishaps"  # what fatalities count: "mishaps" (their totals) or "aircraft"
 
 
 def stats(*, session: Session, filters: Filters, by: str) -> Stats:
@@ -392,6 +435,10 @@ def stats(*, session: Session, filters: Filters, by: str) -> Stats:
         return _mechanism_stats(session, base, total)
     if by == "nation":
         return _nation_stats(session, base, total)
+    if by in PER_AIRCRAFT:
+        return _aircraft_stats(session, base, by, filters)
+    if by.startswith("pair"):
+        return _pair_stats(session, base, by, total)
     stmt, note = _grouped(base, by)
     rows = [
         StatRow(
@@ -421,23 +468,9 @@ def _derived(by: str, count: Any) -> int | None:
 
 
 def _grouped(base: Any, by: str) -> tuple[Any, str | None]:
-    """The statement of (key, mishaps, aircraft, fatalities, unknown, derived) rows for ``by``."""
+    """The statement of (key, mishaps, aircraft, fatalities, unknown, derived) rows for ``by``,
+    a per-mishap grouping (the per-aircraft ones are ``_aircraft_stats``)."""
     fat, unknown, derived = _sums(base)
-    if by in ("aircraft", "role", "family"):
-        a = Aircraft.__table__
-        col = {"aircraft": a.c.type, "role": a.c.role, "family": a.c.family}[by]
-        pairs = (
-            select(a.c.mishap_pk, col.label("key"), func.count().label("n"))
-            .group_by(a.c.mishap_pk, col)
-            .subquery()
-        )
-        stmt = (
-            select(pairs.c.key, func.count(), func.sum(pairs.c.n), fat, unknown, literal(None))
-            .select_from(base.join(pairs, pairs.c.mishap_pk == base.c.pk))
-            .group_by(pairs.c.key)
-        )
-        kind = {"aircraft": "types", "role": "roles", "family": "families"}[by]
-        return stmt, f"a mishap with aircraft of several {kind} counts once under each"
     if by == "category":
         c = MishapCategory.__table__
         key = func.coalesce(c.c.code, "none")
@@ -467,6 +500,135 @@ def _grouped(base: Any, by: str) -> tuple[Any, str | None]:
         else None
     )
     return stmt, note
+
+
+def _aircraft_rows(session: Session, base: Any, filters: Filters | None = None) -> list[Any]:
+    """The aircraft of the matching mishaps, with what happened aboard each. With --aircraft or
+    --role, only the aircraft that match them: `--by aircraft --role receiver` counts receivers.
+
+    An aircraft's own fatality count is taken as 0 when its mishap killed nobody; otherwise an
+    unrecorded count stays unknown (never the mishap's total, which may be another aircraft's).
+    """
+    a = Aircraft.__table__
+    stmt = select(
+        a.c.mishap_pk,
+        a.c.role,
+        a.c.type,
+        a.c.family,
+        case((base.c.fatalities == 0, func.coalesce(a.c.fatalities, 0)), else_=a.c.fatalities),
+        a.c.damage,
+        base.c.fatalities,
+        base.c.refueling_phase,
+    ).select_from(base.join(a, a.c.mishap_pk == base.c.pk))
+    if filters is not None and filters.aircraft is not None:
+        sqlite = is_sqlite(session.get_bind())
+        stmt = stmt.where(_aircraft_condition(filters.aircraft, sqlite=sqlite))
+    if filters is not None and filters.role is not None:
+        stmt = stmt.where(a.c.role == filters.role)
+    return list(session.execute(stmt.order_by(a.c.mishap_pk, a.c.position)))
+
+
+def _aircraft_group(key: str, rows: list[Any]) -> StatRow:
+    return StatRow(
+        key,
+        mishaps=len({r[0] for r in rows}),
+        aircraft=len(rows),
+        fatalities=sum(r[4] or 0 for r in rows),
+        fatalities_unknown=sum(1 for r in rows if r[4] is None),
+        destroyed=sum(1 for r in rows if r[5] == "destroyed"),
+        damage_unknown=sum(1 for r in rows if r[5] is None),
+    )
+
+
+def _aircraft_stats(session: Session, base: Any, by: str, filters: Filters) -> Stats:
+    """Per-aircraft counts: each aircraft's own fatalities and damage, unknowns apart."""
+    rows = _aircraft_rows(session, base, filters)
+    column = {"role": 1, "aircraft": 2, "family": 3}[by]
+    groups: dict[str, list[Any]] = {}
+    for r in rows:
+        groups.setdefault(r[column] or "unknown", []).append(r)
+    out = [_aircraft_group(k, g) for k, g in groups.items()]
+    out.sort(key=lambda r: (-r.mishaps, r.key))
+    total = _aircraft_group("total", rows)
+    total = StatRow(
+        "total",
+        mishaps=int(session.execute(select(func.count()).select_from(base)).scalar_one()),
+        aircraft=total.aircraft,
+        fatalities=total.fatalities,
+        fatalities_unknown=total.fatalities_unknown,
+        destroyed=total.destroyed,
+        damage_unknown=total.damage_unknown,
+    )
+    kind = {"aircraft": "types", "role": "roles", "family": "families"}[by]
+    note = (
+        "per aircraft: killed and destroyed count what happened aboard the group's aircraft,"
+        " from each aircraft's own record (unknown counts apart); a mishap with aircraft of"
+        f" several {kind} counts once under each; the total counts it once"
+    )
+    if by == "family":
+        note += "; a family is the type without series letter or status prefix, or its alias"
+    return Stats(by=by, rows=out, total=total, note=note, counts="aircraft")
+
+
+TANKER_ONLY = "tanker only"
+RECEIVER_ONLY = "receiver only"
+ARROW = " -> "
+
+
+def _pair_stats(session: Session, base: Any, by: str, total: StatRow) -> Stats:
+    """Tanker family -> receiver family: a mishap counts once under each pair it involves;
+    killed are the mishaps' totals, destroyed the pair's aircraft destroyed."""
+    by_mishap: dict[int, list[Any]] = {}
+    for r in _aircraft_rows(session, base):
+        by_mishap.setdefault(r[0], []).append(r)
+    phases = dict(session.execute(select(base.c.pk, base.c.refueling_phase)).all())
+    fatalities = dict(session.execute(select(base.c.pk, base.c.fatalities)).all())
+    groups: dict[tuple[str, str | None], dict[int, list[Any]]] = {}
+    for pk in fatalities:
+        aircraft = by_mishap.get(pk, [])
+        tankers = sorted({a[3] for a in aircraft if a[1] == "tanker"})
+        receivers = sorted({a[3] for a in aircraft if a[1] == "receiver"})
+        keys = [(t, r) for t in tankers or [RECEIVER_ONLY] for r in receivers or [TANKER_ONLY]]
+        if not tankers and not receivers:
+            keys = []
+        phase = (phases[pk] or "unknown") if by == "pair,phase" else None
+        for t, r in keys:
+            members = [
+                a
+                for a in aircraft
+                if (a[1] == "tanker" and a[3] == t) or (a[1] == "receiver" and a[3] == r)
+            ]
+            groups.setdefault((f"{t}{ARROW}{r}", phase), {})[pk] = members
+        if not keys:
+            groups.setdefault(("no tanker or receiver recorded", phase), {})[pk] = []
+    rows = [
+        StatRow(
+            key,
+            mishaps=len(members),
+            aircraft=None,
+            fatalities=sum(fatalities[p] or 0 for p in members),
+            fatalities_unknown=sum(1 for p in members if fatalities[p] is None),
+            destroyed=sum(1 for ms in members.values() for a in ms if a[5] == "destroyed"),
+            phase=phase,
+        )
+        for (key, phase), members in groups.items()
+    ]
+    rows.sort(key=lambda r: (-r.mishaps, r.key, r.phase or ""))
+    all_aircraft = [a for ms in by_mishap.values() for a in ms if a[1] in ("tanker", "receiver")]
+    total = StatRow(
+        "total",
+        total.mishaps,
+        None,
+        total.fatalities,
+        total.fatalities_unknown,
+        destroyed=sum(1 for a in all_aircraft if a[5] == "destroyed"),
+    )
+    note = (
+        "tanker family -> receiver family; a mishap with several pairs counts once under each;"
+        " killed are the mishaps' totals; destroyed counts the pair's aircraft;"
+        f" '{TANKER_ONLY}'/'{RECEIVER_ONLY}' = no aircraft of the other role recorded"
+    )
+    return Stats(by=by, rows=rows, total=total, note=note)
 
 
 def _member_rows(members: dict[str, set[int]], fatalities: dict[int, int | None]) -> list[StatRow]:
@@ -577,3 +739,34 @@ def with_aircraft(
         conds.append(Mishap.pk.in_(matching))
     stmt = select(Mishap.id, Mishap.fiscal_year, Mishap.date_start, Mishap.date_end).where(*conds)
     return [(r[0], r[1], r[2], r[3]) for r in session.execute(stmt)]
+
+
+def aircraft_hint(*, session: Session, query: str) -> str | None:
+    """Why ``--aircraft query`` matched nothing, when no aircraft in the database is of that
+    type at all: the message names what was looked for and suggests near matches. None when the
+    type is there (the other filters excluded its cases)."""
+    import difflib
+
+    sqlite = is_sqlite(session.get_bind())
+    hit = session.execute(
+        select(Aircraft.mishap_pk).where(_aircraft_condition(query, sqlite=sqlite)).limit(1)
+    ).first()
+    if hit is not None:
+        return None
+    names: dict[str, str] = {}  # compact form -> the name to suggest (a family before a type)
+    for type_, family in session.execute(select(Aircraft.type, Aircraft.family).distinct()):
+        names.setdefault(mds.compact(type_), type_)
+        if family:
+            names[mds.compact(family)] = family
+    wanted = mds.compact(query)
+    parsed = mds.parse(mds.designator_query(query).upper()) if wanted else None
+    same = [names[wanted]] if wanted in names else []
+    if not same and parsed is None:
+        fam = mds.compact(mds.family(query))
+        same = [names[fam]] if fam in names else []
+    close = difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.75)
+    suggestions = same or list(dict.fromkeys(names[c] for c in close))
+    message = f"no aircraft type {query.strip()} in the database"
+    if suggestions:
+        return message + "; did you mean " + " or ".join(suggestions) + "?"
+    return message + "."

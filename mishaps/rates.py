@@ -91,6 +91,7 @@ class Exposure:
     fiscal_year: int
     flight_hours: float
     line: int
+    file: str = ""
 
 
 def _fiscal_year(text: str) -> int:
@@ -182,7 +183,7 @@ def read_exposure(path: Path) -> list[Exposure]:
             )
             continue
         seen[key] = line
-        out.append(Exposure(aircraft, parsed["fiscal_year"], parsed["flight_hours"], line))
+        out.append(Exposure(aircraft, parsed["fiscal_year"], parsed["flight_hours"], line, name))
     if problems:
         raise InvalidInput(problems)
     if not out:
@@ -266,10 +267,71 @@ def rates(exposure: Sequence[Exposure], matches: dict[str, list[Match]], *, by: 
     return Rates(by=by, rows=rows, unknown_fy=sorted(unknown), note=note)
 
 
+def fiscal_year_bounds(fiscal_year: int) -> tuple[date, date]:
+    """US federal fiscal year: FY2023 is 1 Oct 2022 to 30 Sep 2023."""
+    return date(fiscal_year - 1, 10, 1), date(fiscal_year, 9, 30)
+
+
+def select_exposure(exposure: Sequence[Exposure], filters: Filters) -> list[Exposure]:
+    """The rows whose hours the filters select, exactly as they select mishaps.
+
+    ``--fy``, ``--since`` and ``--until`` keep the fiscal years they cover, ``--aircraft`` the
+    types it matches. A filter that would need part of a row (``--since`` inside a fiscal year,
+    ``--aircraft KC-135R`` over hours of every KC-135) is refused: hours cannot be split. The
+    other filters narrow the mishaps only: a rate of class A mishaps is per all flight hours.
+    """
+    from mishaps import mds
+    from mishaps.errors import MishapsError
+    from mishaps.schema import date_period
+
+    since = date_period(filters.since)[0] if filters.since else None
+    until = date_period(filters.until)[1] if filters.until else None
+    kept = []
+    for row in exposure:
+        start, end = fiscal_year_bounds(row.fiscal_year)
+        if filters.fiscal_year is not None and row.fiscal_year != filters.fiscal_year:
+            continue
+        if (since and end < since) or (until and start > until):
+            continue
+        for option, day, shown in (
+            ("--since", since, filters.since),
+            ("--until", until, filters.until),
+        ):
+            inside = day is not None and (
+                start < day <= end if option == "--since" else start <= day < end
+            )
+            if inside:
+                edge = (
+                    "start the period on 1 October"
+                    if option == "--since"
+                    else "end it on 30 September"
+                )
+                raise MishapsError(
+                    f"{option} {shown} falls inside FY{row.fiscal_year} ({start} to {end}), and"
+                    f" flight hours are per fiscal year: {edge}, or use --fy"
+                )
+        if filters.aircraft is not None and not mds.matches(filters.aircraft, row.aircraft):
+            if mds.matches(row.aircraft, filters.aircraft):
+                raise MishapsError(
+                    f"{row.file}:{row.line}: the hours of {row.aircraft} include aircraft that"
+                    f" --aircraft {filters.aircraft} leaves out; give hours for"
+                    f" {filters.aircraft} alone"
+                )
+            continue
+        kept.append(row)
+    if not kept and exposure:
+        what = f"--aircraft {filters.aircraft}" if filters.aircraft else "these filters"
+        raise MishapsError(f"{exposure[0].file} has no flight hours for {what}")
+    return kept
+
+
 def compute(*, session: Session, filters: Filters, exposure: Sequence[Exposure], by: str) -> Rates:
-    """Rates of the mishaps matching ``filters`` over the flight hours in ``exposure``."""
+    """Rates of the mishaps matching ``filters`` over the flight hours in ``exposure`` that
+    the same filters select (``select_exposure``)."""
     from mishaps.classes import fiscal_year_of
     from mishaps.queries import with_aircraft
+
+    exposure = select_exposure(exposure, filters)
 
     matches: dict[str, list[Match]] = {}
     for aircraft in dict.fromkeys(row.aircraft for row in exposure):

@@ -14,7 +14,7 @@ from mishaps.errors import Problem
 Path_ = tuple[str | int, ...]
 
 
-@dataclass
+@dataclass(slots=True)  # a file can hold a million records: no __dict__ each
 class Record:
     """One case as parsed from a file: its data and the line of each value inside it."""
 

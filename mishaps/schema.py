@@ -245,12 +245,46 @@ def validate_case(data: Any) -> tuple[Case | None, list[Issue]]:
     """Validate one parsed case; the problems come as (path, message), all of them."""
     if not isinstance(data, dict):
         return None, [((), f"a case must be a mapping of fields, got {_show(data)}")]
+    not_text = list(_not_text(data, ()))
+    if not_text:
+        return None, not_text
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
         return None, [_issue(e, data) for e in exc.errors()]
     issues = consistency(case)
     return (None if issues else case), issues
+
+
+# NUL breaks CSV and PostgreSQL text; a lone surrogate (half of a UTF-16 pair, which JSON's
+# "\ud800" escape and YAML's can make) is not a character and cannot be written as UTF-8.
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _not_text(value: Any, path: tuple[str | int, ...]) -> Any:
+    """Issues for every string (key or value) holding a character no text may hold."""
+    if isinstance(value, str):
+        bad = _NOT_TEXT.search(value)
+        if bad:
+            code = ord(bad.group())
+            what = (
+                "U+0000 (NUL), which text may not hold"
+                if code == 0
+                else f"U+{code:04X}, half of a UTF-16 pair, which is not a character"
+            )
+            yield path, f"holds {what}"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and _NOT_TEXT.search(key):
+                yield (
+                    path,
+                    f"a field name {_NOT_TEXT.sub('?', key)!r} holds a character no text may hold",
+                )
+            else:
+                yield from _not_text(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _not_text(item, (*path, i))
 
 
 def consistency(case: Case) -> list[Issue]:

@@ -7,7 +7,6 @@ mishap rows come back with their keys in parameter order, so children need no se
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,13 +33,7 @@ from mishaps.models import (
     Source,
 )
 from mishaps.schema import Case, date_period
-
-CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
-
-
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+from mishaps.searchindex import chunks, index_rows
 
 
 def _table(model: Any) -> Any:
@@ -218,47 +211,14 @@ def _aircraft_row(pk: int, pos: int, a: Any) -> dict[str, Any]:
     )
 
 
-_NOT_A_TOKEN = re.compile(r"[\W_]+")
-
-
-def plain_words(text_: str) -> str:
-    """Text as FTS5's unicode61 tokenizer sees it: runs of letters and digits, nothing else.
-
-    Given to PostgreSQL's parser instead of the raw text, so that "KC-135" is the words "kc" and
-    "135" on both backends (PostgreSQL alone would read "-135" as a signed number).
-    """
-    return _NOT_A_TOKEN.sub(" ", text_)
-
-
 def _index(session: Session, items: list[tuple[int, Case]]) -> None:
-    sqlite = is_sqlite(session.get_bind())
-    clean = (lambda s: s) if sqlite else plain_words
-    rows = [
-        {
-            "pk": pk,
-            "title": clean(c.title),
-            "summary": clean(c.summary),
-            "findings": clean("\n".join(f.text for f in c.findings)),
-        }
-        for pk, c in items
-    ]
-    if sqlite:
-        session.execute(
-            text(
-                "INSERT INTO mishap_fts(rowid, title, summary, findings)"
-                " VALUES (:pk, :title, :summary, :findings)"
-            ),
-            rows,
-        )
-    else:
-        session.execute(
-            text(
-                "INSERT INTO mishap_search(mishap_pk, doc, findings) VALUES (:pk,"
-                " to_tsvector('mishaps_english', :title || ' ' || :summary || ' ' || :findings),"
-                " to_tsvector('mishaps_english', :findings))"
-            ),
-            rows,
-        )
+    index_rows(
+        session,
+        [
+            (pk, c.title, c.summary, [f.text for f in c.findings], [a.type for a in c.aircraft])
+            for pk, c in items
+        ],
+    )
 
 
 def delete_by_pk(session: Session, pks: Sequence[int]) -> None:
@@ -285,6 +245,14 @@ def load_cases(session: Session, pks: Sequence[int]) -> list[Case]:
     """Rebuild whole cases from their rows, in the order of ``pks``."""
     out: dict[int, Case] = {}
     for part in chunks(pks):
+        out.update((pk, Case.model_validate(doc)) for pk, doc in _load_chunk(session, part).items())
+    return [out[pk] for pk in pks if pk in out]
+
+
+def load_documents(session: Session, pks: Sequence[int]) -> list[dict[str, Any]]:
+    """The cases' rows as interchange documents, not yet validated (a restore checks them)."""
+    out: dict[int, dict[str, Any]] = {}
+    for part in chunks(pks):
         out.update(_load_chunk(session, part))
     return [out[pk] for pk in pks if pk in out]
 
@@ -303,7 +271,7 @@ def _children(
     return grouped
 
 
-def _load_chunk(session: Session, part: Sequence[int]) -> dict[int, Case]:
+def _load_chunk(session: Session, part: Sequence[int]) -> dict[int, dict[str, Any]]:
     mishaps = session.connection().execute(select(_table(Mishap)).where(Mishap.pk.in_(part))).all()
     aircraft = _children(session, Aircraft, part, Aircraft.position)
     findings = _children(session, Finding, part, Finding.position)
@@ -342,7 +310,7 @@ def _load_chunk(session: Session, part: Sequence[int]) -> dict[int, Case]:
         doc["cites"] = {}
         for c in cites[m.pk]:
             doc["cites"].setdefault(c.path, []).append(c.source)
-        out[m.pk] = Case.model_validate(doc)
+        out[m.pk] = doc
     return out
 
 

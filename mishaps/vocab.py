@@ -76,6 +76,14 @@ class SourceKind(str, Enum):
     other = "other"
 
 
+class OnDuplicate(str, Enum):
+    """What an import does with a case that may be an event already stored under another id."""
+
+    warn = "warn"
+    skip = "skip"
+    refuse = "refuse"
+
+
 class OnConflict(str, Enum):
     """What an import does with a case whose id is already in the database."""
 

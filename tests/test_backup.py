@@ -102,7 +102,9 @@ def test_backup_refuses_to_overwrite_unless_forced(runner, seeded_db, tmp_path) 
 def test_backup_refuses_the_database_itself(runner, seeded_db) -> None:
     result = runner("backup", seeded_db, "--force")
     assert result.exit_code == 1
-    assert result.stderr == f"Error: {seeded_db} is the database itself; choose another file\n"
+    assert result.stderr == (
+        f"Error: {seeded_db} is the database in use (or its main file); choose another file\n"
+    )
 
 
 def _not_mishaps_sqlite(path: Path) -> Path:
@@ -221,3 +223,103 @@ def test_restore_never_replaces_a_database_that_is_not_ours(runner, seeded_db, t
         assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["t"]
     finally:
         conn.close()
+
+
+# --- restore checks the whole backup before it replaces anything (issue 11, item 1) ----------
+
+
+def _sql(path: Path, *statements: str) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        for statement in statements:
+            conn.execute(statement)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _backup_then(runner, tmp_path: Path, *statements: str) -> Path:
+    dest = tmp_path / "backup.db"
+    assert runner("backup", dest).exit_code == 0
+    _sql(dest, *statements)
+    return dest
+
+
+def test_restore_refuses_a_file_that_only_names_our_tables(runner, seeded_db, tmp_path) -> None:
+    fake = tmp_path / "fake.db"
+    _sql(fake, "CREATE TABLE mishap(x)", "CREATE TABLE revision(y)")
+    before = snapshot(runner)
+    result = runner("restore", fake, "--yes")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {fake} is not a mishaps backup: ")
+    assert snapshot(runner) == before
+
+
+@pytest.mark.parametrize(
+    ("statements", "message"),
+    [
+        (
+            ["UPDATE alembic_version SET version_num = '9999'"],
+            "is at schema revision 9999, newer than this version of mishaps knows",
+        ),
+        (["DROP TABLE source"], "is not a mishaps backup: it has no table 'source'"),
+        (
+            ["ALTER TABLE finding DROP COLUMN text"],
+            "is not a mishaps backup: its table 'finding' has no column 'text'",
+        ),
+        (
+            [
+                f"UPDATE aircraft SET role = 'boomer' WHERE mishap_pk = (SELECT pk FROM mishap WHERE id = '{IRAQ}')"
+            ],
+            f"case {IRAQ} cannot be read back: aircraft[0].role: 'boomer' is not one of",
+        ),
+        (
+            [f"UPDATE mishap SET occurred_on = 'yesterday' WHERE id = '{IRAQ}'"],
+            f"case {IRAQ} cannot be read back: occurred_on:",
+        ),
+    ],
+    ids=["newer", "missing-table", "missing-column", "bad-role", "bad-date"],
+)
+def test_restore_checks_the_schema_and_reads_every_case_first(
+    runner, seeded_db, tmp_path, statements, message
+) -> None:
+    dest = _backup_then(runner, tmp_path, *statements)
+    before = snapshot(runner)
+    result = runner("restore", dest, "--yes")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {dest} {message}"), result.stderr
+    assert snapshot(runner) == before
+
+
+# The upgrade reflects the mishap table, whose expression index SQLAlchemy cannot reflect on
+# SQLite (as in tests/test_db.py).
+@pytest.mark.filterwarnings(
+    "ignore:Skipped unsupported reflection of expression-based index ix_mishap_service_lower"
+)
+def test_restore_upgrades_an_older_backup_in_its_copy(runner, seeded_db, tmp_path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from mishaps.db import _alembic_config
+    from mishaps.migrations import REVISIONS
+
+    dest = tmp_path / "backup.db"
+    assert runner("backup", dest).exit_code == 0
+    # Foreign keys off, as SQLite has them by default: a downgrade that rebuilds a table must not
+    # cascade into its children.
+    old = create_engine(f"sqlite:///{dest}")
+    with old.begin() as conn:
+        command.downgrade(_alembic_config(conn), REVISIONS[-2])
+    old.dispose()
+    _sql(dest, "PRAGMA journal_mode=DELETE")
+    kept = dest.read_bytes()
+    # What the older backup holds, brought up to date the usual way: the restore must match it.
+    upgraded = tmp_path / "upgraded.db"
+    upgraded.write_bytes(kept)
+    assert runner("--db", upgraded, "db", "upgrade").exit_code == 0
+    expected = snapshot(runner, upgraded)
+    change_everything(runner, tmp_path)
+    result = runner("restore", dest, "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert snapshot(runner) == expected  # every command works: the database is current
+    assert dest.read_bytes() == kept  # the upgrade happened in a copy

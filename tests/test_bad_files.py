@@ -7,6 +7,7 @@ by one change; so each message is caused by that change alone.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,11 @@ EXPECTED = {
     "id-with-dots.yaml": ":1: 2020-01-01-bad..case: id: '2020-01-01-bad..case' is not an id of lower-case letters, digits and single hyphens",
     "bad-url.yaml": f":31: {CASE}: sources[0].url: 'javascript:alert(1)' is not an http(s) URL",
     "bad-hfacs.yaml": f":27: {CASE}: findings[0].hfacs[0]: 'AE1' is not a DoD HFACS code such as AE104 or PC102",
+    # text that is not text: refused at validation, with its line and field (issue 11, item 11)
+    "nul-in-title.yaml": f":2: {CASE}: title: holds U+0000 (NUL), which text may not hold",
+    "lone-surrogate.yaml": ":28: not valid YAML: found invalid Unicode character escape code",
+    "nul-in-unit.json": f": {CASE}: aircraft[1].unit: holds U+0000 (NUL), which text may not hold",
+    "lone-surrogate.json": f": {CASE}: findings[0].text: holds U+DCE9, half of a UTF-16 pair, which is not a character",
     # consistency
     "duplicate-ids.yaml": f":34: {CASE}: id: duplicate id; first seen in {{path}}:2",
     "aircraft-fatalities-above-total.yaml": f":12: {CASE}: fatalities: 1 is fewer than the aircraft's fatalities (3)",
@@ -102,3 +108,89 @@ def test_huge_file_is_refused_before_it_is_read(runner, seeded_db, tmp_path) -> 
     check_refused(
         runner, path, f": file is {MAX_FILE_BYTES + 1:,} bytes; the limit is {MAX_FILE_BYTES:,}"
     )
+
+
+# --- bounded time and memory on small hostile inputs (issue 11, item 5) ------------------------
+
+
+def _run_cli(*args: str, timeout: float = 60) -> tuple[int, str, float, int]:
+    """Run `mishaps` in a child process: exit code, stderr, seconds, peak memory (bytes) of it."""
+    import resource
+    import subprocess
+    import sys
+    import time
+
+    start = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "mishaps", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    seconds = time.monotonic() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # the largest child yet
+    return proc.returncode, proc.stderr, seconds, peak
+
+
+def test_a_million_empty_records_get_a_screenful_and_a_count_in_seconds(tmp_path) -> None:
+    from mishaps.ingest import MAX_PROBLEMS_PER_FILE
+
+    path = tmp_path / "empties.json"
+    path.write_text('{"mishaps": [' + ", ".join(["{}"] * 1_000_000) + "]}")
+    code, stderr, seconds, peak = _run_cli("validate", str(path), timeout=120)
+    lines = stderr.splitlines()
+    assert code == 1
+    assert len(lines) <= MAX_PROBLEMS_PER_FILE + 2
+    assert re.fullmatch(
+        f"{re.escape(str(path))}: {MAX_PROBLEMS_PER_FILE} problems shown; checking stopped at"
+        r" record \d+ of 1,000,000, so there are more",
+        lines[MAX_PROBLEMS_PER_FILE],
+    )
+    assert lines[-1].startswith("Error: ")
+    assert seconds < 20, seconds
+    assert peak < 50 * path.stat().st_size + 150 * 2**20, peak  # over an interpreter's own
+
+
+def test_a_pdf_attachment_is_limited_by_what_it_inflates_to(tmp_path) -> None:
+    import zlib
+
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject
+
+    from mishaps.files import MAX_FILE_BYTES
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.add_attachment("mishaps.json", b"{}")
+    packer = zlib.compressobj(9)
+    chunk = b" " * (1 << 20)
+    bomb = b"".join(packer.compress(chunk) for _ in range(MAX_FILE_BYTES // len(chunk) + 8))
+    bomb += packer.flush()
+    assert len(bomb) < 1 << 20  # a small file ...
+    names = writer._root_object["/Names"]["/EmbeddedFiles"]["/Names"]
+    stream = names[1].get_object()["/EF"]["/F"].get_object()
+    stream.set_data(b"")
+    stream._data = bomb  # ... whose attachment inflates past the file limit
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    path = tmp_path / "bomb.pdf"
+    with open(path, "wb") as fh:
+        writer.write(fh)
+    code, stderr, seconds, peak = _run_cli("validate", str(path))
+    assert code == 1
+    assert stderr.splitlines()[0] == (
+        f"{path}: the attachment mishaps.json inflates to more than {MAX_FILE_BYTES:,} bytes,"
+        " the limit"
+    )
+    assert seconds < 20
+    assert peak < 512 * 2**20
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_an_endless_device_is_read_only_up_to_the_limit(device) -> None:
+    code, stderr, seconds, _ = _run_cli("validate", device, timeout=60)
+    assert code == 1
+    assert stderr.splitlines()[0] == (
+        f"{device}: file is more than {MAX_FILE_BYTES:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+    )
+    assert seconds < 30

@@ -289,7 +289,9 @@ def test_series_ids_are_checked(runner, tmp_path) -> None:
 
 
 def test_every_new_field_is_stored_read_back_and_exported(runner, fresh_db, tmp_path) -> None:
+    assert runner("init", "--empty").exit_code == 0  # only init creates a named database
     path = write(tmp_path, FULL)
+    assert runner("init", "--empty").exit_code == 0
     assert runner("import", path).exit_code == 0
     doc = json.loads(runner("show", CASE, "--format", "json").stdout)
     assert doc["location"]["approximate"] is True

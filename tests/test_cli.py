@@ -272,7 +272,7 @@ def test_stats_counts_unknown_fatalities_apart(runner, fresh_db, tmp_path) -> No
     assert by_year["2002"]["fatalities"] == 0 and by_year["2002"]["fatalities_unknown"] == 0
     assert data["total"]["fatalities_unknown"] == 1
     table = runner("stats", "--by", "aircraft").stdout
-    assert "KC-10A" in table and "cases with fatalities unknown" in table
+    assert "KC-10A" in table and "aircraft with killed unknown" in table
 
 
 @pytest.mark.parametrize(

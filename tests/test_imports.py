@@ -1,4 +1,5 @@
-"""Heavy imports stay lazy: `mishaps --help` and `mishaps list` never load WeasyPrint."""
+"""Heavy imports stay lazy: `mishaps --help` and `mishaps list` never load WeasyPrint or
+Datasette."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ try:
     app({args!r}, standalone_mode=False)
 except SystemExit:
     pass
-HEAVY = ("weasyprint", "sqlalchemy", "sqlmodel", "pydantic", "alembic", "mishaps.schema")
+HEAVY = ("weasyprint", "sqlalchemy", "sqlmodel", "pydantic", "alembic", "datasette", "uvicorn")
+HEAVY += ("mishaps.schema",)
 print("LOADED:" + ",".join(sorted(m for m in HEAVY if m in sys.modules)))
 """
 
@@ -41,6 +43,12 @@ def test_list_does_not_import_weasyprint() -> None:
     assert "alembic" not in loaded  # checking the schema revision is one SELECT, no Alembic
     # A listing builds no Case: the interchange format's pydantic models stay unloaded (issue 16).
     assert "mishaps.schema" not in loaded
+    assert "datasette" not in loaded and "uvicorn" not in loaded
+
+
+def test_serve_help_imports_no_web_server() -> None:
+    loaded = loaded_after(["serve", "--help"])
+    assert not loaded & {"datasette", "uvicorn", "weasyprint", "sqlalchemy"}
 
 
 # --- no module imports another that imports it back -------------------------------------------

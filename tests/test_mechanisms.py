@@ -260,6 +260,7 @@ def test_taxonomy_refueling_lists_every_code_with_its_count(runner, db_with_extr
 def test_show_prints_the_cite_numbers_beside_each_fact_and_finding(runner, fresh_db, tmp_path):
     path = tmp_path / "case.yaml"
     path.write_text(FULL, encoding="utf-8")
+    assert runner("init", "--empty").exit_code == 0
     assert runner("import", path).exit_code == 0
     lines = runner("show", "2030-01-02-test-case").stdout.splitlines()
     for wanted in [

@@ -53,3 +53,50 @@ def test_json_of_many_rows_in_pieces_is_one_document() -> None:
         {"i": i, "nested": {"a": [i, None]} if i % 7 == 0 else i} for i in range(2 * CHUNK_ROWS + 3)
     ]
     assert to_json(data) == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- terminal output shows control characters escaped (issue 11, item 10) ----------------------
+
+HOSTILE_TITLE = "\x1b]0;pwned\x07Boom\x1b[2J strike\x9b31m\u202eevil"
+ESCAPED_TITLE = "\\x1b]0;pwned\\x07Boom\\x1b[2J strike\\x9b31m\\u202eevil"
+
+
+def _hostile_case(tmp_path, runner) -> str:
+    import yaml
+
+    from tests.conftest import SEED_FILES
+
+    doc = yaml.safe_load(SEED_FILES[0].read_text(encoding="utf-8"))
+    doc["title"] = HOSTILE_TITLE
+    doc["summary"] = "First\x1b[1A line.\nSecond line\x08\x08."
+    doc["aircraft"][0]["unit"] = "\x1bP+q\x1b\\unit"
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(doc, default=str), encoding="utf-8")
+    result = runner("import", path, "--on-conflict", "replace")
+    assert result.exit_code == 0, result.stderr
+    return doc["id"]
+
+
+def _no_controls(text: str) -> None:
+    bad = [c for c in text if (ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F]
+    assert bad == [] and "\u202e" not in text
+
+
+def test_list_and_show_print_control_characters_escaped(runner, seeded_db, tmp_path) -> None:
+    mishap_id = _hostile_case(tmp_path, runner)
+    listed = runner("list")
+    assert listed.exit_code == 0
+    _no_controls(listed.stdout)
+    row = next(line for line in listed.stdout.splitlines() if mishap_id in line)
+    assert row.endswith(ESCAPED_TITLE[:40]) or ESCAPED_TITLE[:40] in row
+    shown = runner("show", mishap_id)
+    assert shown.exit_code == 0
+    _no_controls(shown.stdout)
+    assert shown.stdout.splitlines()[0] == ESCAPED_TITLE
+    assert "First\\x1b[1A line." in shown.stdout and "Second line\\x08\\x08." in shown.stdout
+    assert (
+        "unit \\x1bP+q\\x1b\\\\unit" in shown.stdout or "unit \\x1bP+q\\x1b\\unit" in shown.stdout
+    )
+    # The interchange formats keep the data: JSON escapes them its own way, and reads them back.
+    doc = json.loads(runner("show", mishap_id, "--format", "json").stdout)
+    assert doc["title"] == HOSTILE_TITLE

@@ -37,6 +37,7 @@ SAMPLES: dict[str, list[Any]] = {
     "phase": ["contact"],
     "mechanism": ["boom-binding", "collision"],
     "status": ["final"],
+    "series": ["kc-46-boom-nozzle-binding"],
     "search": ["canopy", "boom*"],
     "hfacs": ["AE1", "AE102", "PC"],
     "fiscal_year": [2013],

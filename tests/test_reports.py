@@ -52,27 +52,207 @@ def backend() -> str:
     return "sqlite"
 
 
+def forbidden_words() -> set[str]:
+    """What page 1 must never show: field names of the format, raw vocabulary codes."""
+    from enum import Enum
+
+    from mishaps import vocab
+    from mishaps.schema import FIELD_NAMES
+
+    fields = {name for names in FIELD_NAMES.values() for name in names if "_" in name}
+    codes = {
+        member.value
+        for kind in vars(vocab).values()
+        if isinstance(kind, type) and issubclass(kind, Enum) and kind.__name__[:2] != "On"
+        for member in kind
+        if "-" in member.value
+    }
+    return fields | codes | {"cites", "refueling.mechanism"}
+
+
+def uri_links(path: Path) -> set[str]:
+    out = set()
+    for page in PdfReader(path).pages:
+        for annot in page.get("/Annots") or []:
+            action = annot.get_object().get("/A") or {}
+            if action.get("/URI"):
+                out.add(str(action["/URI"]))
+    return out
+
+
 @pytest.mark.parametrize("case", seed_cases(), ids=lambda c: c["id"])
-def test_brief_of_each_seed_case_has_title_date_aircraft_and_every_source(
-    report, seeded_db, case
-) -> None:
-    pages = pdf_text(report("brief", case["id"]))
-    assert 1 <= len(pages) <= 3, f"a brief is one to three pages, got {len(pages)}"
+def test_page_one_of_each_seed_case_is_the_whole_brief_in_words(report, seeded_db, case) -> None:
+    from mishaps.reports.labels import day
+
+    path = report("brief", case["id"])
+    pages = pdf_text(path)
+    first = pages[0]
+    flat = " ".join(first.split())
+    status = {
+        "press": "Press reports only",
+        "preliminary": "Official statements; no report released",
+        "final": "Investigation report released",
+    }[case["status"]]
+    assert status in flat
+    assert "Information as of" in flat
+    causes = [f for f in case.get("findings", []) if f["kind"] == "cause"]
+    if causes:
+        assert squash(causes[0]["text"][:60]) in squash(first)
+    else:
+        assert ("Not determined" if case["status"] == "final" else "Not yet public") in flat
+    assert "Where the facts come from" in flat, "page 1 runs over onto page 2"
+    assert squash(day(str(case["occurred_on"]))) in squash(first)
+    for aircraft in case["aircraft"]:
+        assert squash(aircraft["type"]) in squash(first)
+    # A code that is also a word of the case's own prose ("in the pre-contact position") is
+    # the editors' English, not a code the report printed.
+    prose = " ".join(
+        str(x)
+        for x in (
+            case["title"],
+            case["summary"],
+            case.get("time"),
+            case["location"]["description"],
+            *(f["text"] for f in case.get("findings", [])),
+        )
+    )
+    shown = [w for w in forbidden_words() if w in first and w not in prose]
+    assert shown == [], f"page 1 shows field names or codes: {shown}"
+    assert "Annex: the full record" in pages[1]
     text = squash(" ".join(pages))
     assert squash(case["title"]) in text
-    assert squash(str(case["occurred_on"])) in text
-    for aircraft in case["aircraft"]:
-        assert squash(aircraft["type"]) in text
-    for source in case["sources"]:
-        assert squash(source["url"]) in text, source["url"]
+    assert {s["url"] for s in case["sources"]} <= uri_links(path)  # clickable references
 
 
-def test_brief_of_a_case_under_investigation_says_so_and_prints_unknowns(report, seeded_db) -> None:
-    first = pdf_text(report("brief", IRAQ_2026))[0]
-    assert "UNDER INVESTIGATION" in first
-    assert "unknown" in first  # refuelling phase, damage... never 0 or blank
-    final = pdf_text(report("brief", SHELL_77))[0]
-    assert "UNDER INVESTIGATION" not in final
+def test_page_one_alone_with_no_annex_and_a_tagged_pdf(report, seeded_db) -> None:
+    path = report("brief", SHELL_77, "--no-annex")
+    reader = PdfReader(path)
+    assert len(reader.pages) == 1
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/Lang"] == "en"
+    assert reader.metadata.title.startswith("Mishap brief: ")
+    assert "Where the facts come from" in pdf_text(path)[0]
+    ua = PdfReader(report("brief", SHELL_77, "--pdf-variant", "pdf/ua-1", name="ua.pdf"))
+    assert (
+        "/StructTreeRoot" in ua.trailer["/Root"]
+        and b"pdfuaid" in ua.trailer["/Root"]["/Metadata"].get_object().get_data()
+    )
+
+
+def test_a_final_case_without_the_board_report_says_the_brief_rests_on_summaries(
+    report, seeded_db
+) -> None:
+    case = next(c for c in seed_cases() if c["id"] == SHELL_77)
+    assert all(s["kind"] != "aib-report" for s in case["sources"])
+    first = " ".join(pdf_text(report("brief", SHELL_77))[0].split())
+    assert "rests on official and press summaries of the report" in first
+
+
+def test_status_line_follows_the_sources_not_just_the_status() -> None:
+    from mishaps.reports.context import information_as_of, status_words
+    from mishaps.schema import Case
+
+    board = {
+        "title": "AIB report",
+        "url": "https://example.org/aib",
+        "kind": "aib-report",
+        "published_on": "2025-08-25",
+    }
+    press = {
+        "title": "Story",
+        "url": "https://example.org/p",
+        "kind": "press",
+        "published_on": "2025-09",
+    }
+    final = Case.model_validate(yaml_case(sources=[press, board]))
+    assert status_words(final) == ("Investigation report released 25 Aug 2025", None)
+    assert information_as_of(final) == "Sep 2025"
+    only_press = Case.model_validate(yaml_case(sources=[press]))
+    line, rests = status_words(only_press)
+    assert line == "Investigation report released" and "rests on press reports" in (rests or "")
+    for status, words in (
+        ("preliminary", "Official statements; no report released"),
+        ("press", "Press reports only"),
+    ):
+        case = Case.model_validate(yaml_case(status=status, sources=[press, board]))
+        assert status_words(case) == (words, None)
+
+
+def test_every_vocabulary_value_has_a_label() -> None:
+    from enum import Enum
+
+    from mishaps import vocab
+    from mishaps.reports.labels import LABELS
+
+    tables = {
+        vocab.Status: "status",
+        vocab.Method: "refueling_method",
+        vocab.Phase: "refueling_phase",
+        vocab.Role: "role",
+        vocab.Damage: "damage",
+        vocab.FindingKind: "finding_kind",
+        vocab.SourceKind: "source_kind",
+        vocab.RecommendationStatus: "recommendation_status",
+    }
+    enums = {
+        k
+        for k in vars(vocab).values()
+        if isinstance(k, type) and issubclass(k, Enum) and k is not Enum
+    }
+    # Import options and the class letter are never shown as words.
+    assert enums - set(tables) <= {vocab.OnConflict, vocab.OnDuplicate, vocab.MishapClass}
+    for kind, table in tables.items():
+        for member in kind:
+            assert LABELS[table][member.value] and LABELS[table][member.value] != member.value
+    from mishaps.taxonomy import mechanisms
+
+    for m in mechanisms():
+        assert LABELS["refueling_mechanism"][m.code] == m.name != m.code
+
+
+def test_notes_render_as_topics_and_titles_end_once() -> None:
+    from mishaps.reports.labels import fields_as_words, sentence, topics
+
+    assert topics("First topic.\nSecond: damage_usd.\n\nThird.") == [
+        "First topic.",
+        "Second: damage_usd.",
+        "Third.",
+    ]
+    assert fields_as_words("damage_usd is the loss; mishap_class is left out.") == (
+        "The damage figure is the loss; the mishap class is left out."
+    )
+    assert sentence("What Happened Aboard Shell 77?") == "What Happened Aboard Shell 77?"
+    assert sentence("Six factors") == "Six factors."
+
+
+def test_cui_with_distribution_a_is_refused(runner, seeded_db, tmp_path) -> None:
+    out = tmp_path / "x.pdf"
+    result = runner(
+        "report", "brief", SHELL_77, "--marking", "CUI", "--distribution", "A", "-o", out
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: --marking CUI contradicts --distribution A")
+    assert result.stderr.count("\n") == 1
+    missing = runner("report", "brief", SHELL_77, "--marking", "CUI", "-o", out)
+    assert missing.exit_code == 1
+    assert "--cui-controlled-by" in missing.stderr and "--cui-poc" in missing.stderr
+    assert not out.exists()
+
+
+def test_cui_marking_adds_the_designation_indicator(report, seeded_db, monkeypatch) -> None:
+    monkeypatch.setenv("MISHAPS_CUI_CONTROLLED_BY", "Department of the Air Force, HQ AMC/SE")
+    monkeypatch.setenv("MISHAPS_CUI_CATEGORY", "OPSEC")
+    monkeypatch.setenv("MISHAPS_CUI_POC", "Safety office, 555-0100")
+    path = report("brief", SHELL_77, "--marking", "CUI", "--cui-dissemination", "FEDCON")
+    first = " ".join(pdf_text(path)[0].split())
+    for line in (
+        "Controlled by: Department of the Air Force, HQ AMC/SE",
+        "CUI category: OPSEC",
+        "Limited dissemination control: FEDCON",
+        "POC: Safety office, 555-0100",
+    ):
+        assert line in first
+    assert "CUI category" not in " ".join(pdf_text(report("brief", SHELL_77, name="u.pdf")))
 
 
 def test_summary_of_kc46_holds_the_boom_mishaps_and_no_kc135(report, seeded_db) -> None:
@@ -85,9 +265,27 @@ def test_summary_of_kc46_holds_the_boom_mishaps_and_no_kc135(report, seeded_db) 
 
 
 def test_markings_on_every_page_and_page_x_of_y(report, seeded_db) -> None:
-    path = report("summary", "--marking", "CUI")
+    path = report(
+        "summary",
+        "--marking",
+        "CUI",
+        "--cui-controlled-by",
+        "HQ AMC/SE",
+        "--cui-category",
+        "OPSEC",
+        "--cui-poc",
+        "Safety office",
+        "--distribution",
+        "C",
+        "--distribution-reason",
+        "Administrative or Operational Use",
+        "--controlling-office",
+        "HQ AMC/SE",
+    )
     pages = pdf_text(path)
     assert len(pages) > 3
+    assert "Controlled by: HQ AMC/SE" in pages[0] and "CUI category: OPSEC" in pages[0]
+    assert "Limited dissemination control: Distribution Statement C" in pages[0]
     for number, page in enumerate(pages, 1):
         assert page.count("CUI") >= 2, f"page {number} lacks its top and bottom banner"
         assert f"Page {number} of {len(pages)}" in page
@@ -149,7 +347,7 @@ def test_summary_has_bookmarks_contents_and_key_figures(report, seeded_db) -> No
     assert {
         "1. Key figures",
         "2. Charts",
-        "3. Table of cases",
+        "3. The cases compared",
         "4. The cases",
         "Annex: sources",
     } <= set(titles)
@@ -159,15 +357,52 @@ def test_summary_has_bookmarks_contents_and_key_figures(report, seeded_db) -> No
     unknown = sum(1 for f in fatalities if f is None)
     known = sum(f for f in fatalities if f is not None)
     assert re.search(rf"Fatalities\s+{known}\s+unknown for {unknown} mishap", text)
-    years = [int(str(c["occurred_on"])[:4]) for c in seed_cases()]
+    from mishaps.classes import fiscal_year
+
+    years = [fy for c in seed_cases() if (fy := fiscal_year(str(c["occurred_on"]))) is not None]
     by_time = "decade" if max(years) - min(years) > 24 else "year"  # one bar a year must fit
     for figure in (
-        f"Figure 1. Mishaps by {by_time}",
-        "Figure 2. Mishaps by aircraft type and role",
-        "Figure 3. Mishaps by CICTT occurrence category",
+        "Figure 1. Mishaps by fiscal year" if by_time == "year" else "Figure 1. Mishaps by decade",
+        "Figure 2. Mishaps by aircraft family and role",
         "Figure 4. Mishaps by air refueling phase",
     ):
         assert figure in text
+    assert "Classification" not in text and "Occurrence categories" in text
+    assert "The figures count the cases in this database, not all" in text
+
+
+def test_summary_groups_families_keeps_designators_whole_and_never_sums_money(
+    report, seeded_db
+) -> None:
+    from mishaps.mds import family
+    from mishaps.output import money
+
+    path = report("summary")
+    raw = "\n".join(pdf_text(path))
+    text = " ".join(raw.split())
+    kc135 = sum(
+        1
+        for c in seed_cases()
+        if any(a["role"] == "tanker" and family(a["type"]) == "KC-135" for a in c["aircraft"])
+    )
+    assert any(a["type"] == "KC-135R" for c in seed_cases() for a in c["aircraft"])
+    assert f"KC-135 (tanker): {kc135};" in text  # the chart's data in words
+    assert "KC-135R (tanker)" not in text
+    split = re.search(r"[A-Z]/\s*\n\s*[A-Z]|\b[A-Z]{1,5}(?:/[A-Z]{1,2})?-\s*\n\s*\d", raw)
+    assert split is None, f"a designator breaks across lines: {split and split.group(0)!r}"
+    figures = [c["damage_usd"] for c in seed_cases() if c.get("damage_usd") is not None]
+    assert len(figures) > 1
+    assert money(sum(figures)) not in text
+    assert all(money(f) in text for f in figures)
+    assert f"Cases with a damage figure {len(figures)} of {len(seed_cases())}" in text
+    pages = [squash(p) for p in pdf_text(path)]
+    for case in seed_cases():  # each case heading on the page where its section starts
+        starts = [i for i, p in enumerate(pages) if squash(f"Case {case['id']} ·") in p]
+        assert len(starts) == 1 and squash(case["title"]) in pages[starts[0]], case["id"]
+    fiscal = report("summary", "--calendar-years", name="cal.pdf")
+    assert "Figure 1. Mishaps by calendar year" in " ".join(
+        pdf_text(fiscal)
+    ) or "(calendar years)" in " ".join(pdf_text(fiscal))
 
 
 def test_two_renders_with_source_date_epoch_are_byte_identical(
@@ -314,7 +549,7 @@ def test_context_and_html_need_no_weasyprint(seeded_db) -> None:
     ctx = build_summary(
         cases,
         filters=Filters(),
-        marking=Marking("CUI"),
+        marking=Marking("UNCLASSIFIED"),
         generated_at=datetime(2026, 1, 1, tzinfo=UTC),
         version="test",
     )
@@ -349,7 +584,7 @@ def test_reports_show_derived_classes_fiscal_years_and_named_codes(seeded_db) ->
     ctx = build_summary(
         cases,
         filters=Filters(fiscal_year=2013),
-        marking=Marking("CUI"),
+        marking=Marking("UNCLASSIFIED"),
         generated_at=when,
         version="test",
     )
@@ -368,9 +603,124 @@ def test_reports_show_derived_classes_fiscal_years_and_named_codes(seeded_db) ->
     brief = " ".join(
         render_html(
             "brief.html",
-            build_brief(coded, marking=Marking("CUI"), generated_at=when, version="test"),
+            build_brief(coded, marking=Marking(), generated_at=when, version="test"),
         ).split()
     )
-    assert "2013-05-03 (FY2013) · USAF · class A (derived)" in brief
+    assert "Mishap class</th><td>A (derived)" in brief
+    assert "Derived: no source states the class" in brief
     assert "PC102</td><td>Fixation (Channelized Attention)" in brief
     assert f"LOC-I</td><td>{cictt_name('LOC-I')}" in brief
+
+
+def test_page_one_lists_previous_mishaps_of_the_same_families_most_recent_first(
+    report, seeded_db
+) -> None:
+    from mishaps.mds import family
+
+    case_id = "2025-07-08-kc-46a-f-22-virginia"
+    cases = {c["id"]: c for c in seed_cases()}
+    own = {family(a["type"]) for a in cases[case_id]["aircraft"]}
+    earlier = sorted(
+        (
+            c
+            for c in cases.values()
+            if str(c["occurred_on"]) < str(cases[case_id]["occurred_on"])
+            and own & {family(a["type"]) for a in c["aircraft"]}
+        ),
+        key=lambda c: str(c["occurred_on"]),
+        reverse=True,
+    )
+    assert len(earlier) > 3
+    first = squash(pdf_text(report("brief", case_id))[0])
+    positions = [first.find(squash(c["title"])) for c in earlier[:3]]
+    assert -1 not in positions and positions == sorted(positions)
+    assert squash(earlier[3]["title"]) not in first
+
+
+def _cited_case() -> dict:
+    return yaml_case(
+        id="cited-case",
+        occurred_on="2024-08-21",
+        damage_usd=14381303,
+        fatalities=0,
+        refueling={"method": "boom", "phase": "contact", "mechanism": ["boom-binding"]},
+        aircraft=[
+            {"role": "tanker", "type": "KC-46A", "damage": "substantial"},
+            {"role": "receiver", "type": "F-15E", "crew": 2},
+        ],
+        findings=[{"kind": "cause", "text": "The boom bound in the receptacle.", "cites": [2]}],
+        sources=[
+            {"title": "Board report", "url": "https://example.org/aib", "kind": "aib-report"},
+            {"title": "A story?", "url": "https://example.org/press", "kind": "press"},
+        ],
+        cites={"occurred_on": [1], "damage_usd": [2], "refueling.mechanism": [1, 2]},
+    )
+
+
+def _links(path: Path, page: int) -> tuple[list[str], int]:
+    """The URI links of a page, and how many links go inside the document."""
+    uris, internal = [], 0
+    for annot in PdfReader(path).pages[page].get("/Annots") or []:
+        a = annot.get_object()
+        action = a.get("/A") or {}
+        if action.get("/URI"):
+            uris.append(str(action["/URI"]))
+        elif "/Dest" in a or action.get("/S") == "/GoTo":
+            internal += 1
+    return uris, internal
+
+
+def test_facts_and_findings_carry_linked_reference_numbers(runner, report, tmp_path) -> None:
+    f = tmp_path / "cited.json"
+    f.write_text(json.dumps(_cited_case()))
+    assert runner("init", "--empty").exit_code == 0
+    result = runner("import", f)
+    assert result.exit_code == 0, result.stderr
+    path = report("brief", "cited-case")
+    first = " ".join(pdf_text(path)[0].split())
+    assert "$14.4M, press estimate, then-year dollars" in first
+    assert "What went wrong: boom nozzle binding" in first
+    assert re.search(r"The boom bound in the receptacle\.\s*\[2\]", first)
+    assert "[1,2]" in squash(first)  # the mechanism, cited to both sources
+    uris, internal = _links(path, 0)
+    assert uris == [] and internal >= 4  # date, damage, mechanism (2), cause
+    assert "A story? Example" not in first and "A story?." not in " ".join(pdf_text(path))
+    alone = report("brief", "cited-case", "--no-annex", name="alone.pdf")
+    uris, internal = _links(alone, 0)
+    assert internal == 0
+    assert set(uris) == {"https://example.org/aib", "https://example.org/press"}
+
+
+def test_mechanism_chart_replaces_the_category_chart_when_cases_carry_mechanisms() -> None:
+    from mishaps.reports.context import charts
+    from mishaps.schema import Case
+
+    plain = [Case.model_validate(_doc(c)) for c in seed_cases()]
+    plain = [
+        c.model_copy(update={"refueling": c.refueling.model_copy(update={"mechanism": []})})
+        for c in plain
+    ]
+    assert [c.id for c in charts(plain)][2] == "chart-categories"
+    coded = Case.model_validate(_cited_case())
+    chart = charts([*plain, coded])[2]
+    assert chart.id == "chart-mechanisms"
+    assert [(b.label, b.value) for b in chart.bars] == [("Boom nozzle binding", 1)]
+    assert f"Mechanism not recorded for {len(plain)} cases." in chart.note
+
+
+def test_tanker_receiver_matrix_counts_every_pair_and_keeps_no_receiver() -> None:
+    from mishaps.mds import family
+    from mishaps.reports.context import tanker_receiver_matrix
+    from mishaps.schema import Case
+
+    cases = [Case.model_validate(_doc(c)) for c in seed_cases()]
+    matrix = tanker_receiver_matrix(cases)
+    assert len(matrix.columns) <= 11 and matrix.columns[-1] == "no receiver"
+
+    def fams(c: Case, role: str) -> set[str]:
+        return {family(a.type) for a in c.aircraft if a.role.value == role}
+
+    pairs = sum(max(len(fams(c, "tanker")), 1) * max(len(fams(c, "receiver")), 1) for c in cases)
+    assert sum(matrix.counts.values()) == pairs
+    alone = sum(1 for c in cases if "KC-135" in fams(c, "tanker") and not fams(c, "receiver"))
+    assert alone > 0 and matrix.count("KC-135", "no receiver") == alone

@@ -98,6 +98,7 @@ def test_an_old_file_with_the_literal_unknown_still_imports(runner, tmp_path) ->
     case["refueling"] = {**(case.get("refueling") or {}), "method": "unknown", "phase": "unknown"}
     path = tmp_path / "old.yaml"
     path.write_text(yaml.safe_dump(case), encoding="utf-8")
+    assert runner("init", "--empty").exit_code == 0
     assert runner("import", path).exit_code == 0
     shown = json.loads(runner("show", IRAQ_2026, "--format", "json").stdout)
     assert not {"method", "phase"} & set(shown["refueling"])

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from mishaps.cli import backup, cases, db, history, rates, report, taxonomy
+from mishaps.cli import backup, cases, db, history, rates, report, research, serve, taxonomy
 from mishaps.cli.common import App, State
 
 app = App(
@@ -69,6 +69,8 @@ rates.register(app)
 history.register(app)
 backup.register(app)
 db.register(app)
+research.register(app)
+serve.register(app)
 
 
 def main() -> None:

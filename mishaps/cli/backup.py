@@ -42,9 +42,9 @@ def backup(
     Example: mishaps backup mishaps-2026-03-13.db
     """
     if str(file) == "-":
-        write_text(None, open_database(ctx).backup_json())
+        write_text(None, open_database(ctx, readonly=True).backup_json())
         return
-    result = open_database(ctx).backup(file, force=force, logical=logical)
+    result = open_database(ctx, readonly=True).backup(file, force=force, logical=logical)
     kind = "SQLite copy" if result.kind == "sqlite" else "logical JSON export"
     typer.echo(
         f"Backed up {result.contents} to {result.path} ({kind});"

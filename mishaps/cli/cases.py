@@ -2,7 +2,7 @@
 
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,7 +19,7 @@ from mishaps.cli.common import (
 )
 from mishaps.filters import Filters
 from mishaps.text import plural
-from mishaps.vocab import OnConflict
+from mishaps.vocab import OnConflict, OnDuplicate
 
 if TYPE_CHECKING:
     from mishaps.api import InitResult
@@ -73,10 +73,12 @@ class StatsBy(str, Enum):
     mechanism = "mechanism"
     nation = "nation"
     family = "family"
+    pair = "pair"
+    pair_phase = "pair,phase"
 
 
 def register(app: typer.Typer) -> None:
-    for func in (init, import_, validate, export, list_, show, stats):
+    for func in (init, import_, validate, export, list_, show, stats, duplicates):
         name = func.__name__.rstrip("_")
         app.command(name)(func)
 
@@ -118,31 +120,52 @@ def init_message(r: "InitResult") -> str:
     return text
 
 
+OnConflictOpt = Annotated[
+    OnConflict,
+    typer.Option(
+        help="When a case id is already in the database: stop with an error, skip the"
+        " case, or replace it (history keeps the old version)."
+    ),
+]
+DryRunOpt = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run", help="Report what would be added, replaced or skipped; write nothing."
+    ),
+]
+OnDuplicateOpt = Annotated[
+    OnDuplicate,
+    typer.Option(
+        help="When a case shares its day and an aircraft family with another case (maybe"
+        " one event under two ids): warn and import it, skip it, or refuse the import."
+    ),
+]
+
+
 @handle_errors
 def import_(
     ctx: typer.Context,
     files: FilesArg,
-    on_conflict: Annotated[
-        OnConflict,
-        typer.Option(
-            help="When a case id is already in the database: stop with an error, skip the"
-            " case, or replace it (history keeps the old version)."
-        ),
-    ] = OnConflict.error,
-    dry_run: Annotated[
-        bool,
-        typer.Option(
-            "--dry-run", help="Report what would be added, replaced or skipped; write nothing."
-        ),
-    ] = False,
+    on_conflict: OnConflictOpt = OnConflict.error,
+    dry_run: DryRunOpt = False,
+    on_duplicate: OnDuplicateOpt = OnDuplicate.warn,
 ) -> None:
     """Import cases from files, all or nothing: one bad record and nothing is written.
 
     Example: mishaps import new-cases.yaml --on-conflict replace
     """
-    done = open_database(ctx, create=True).import_files(
-        files, on_conflict=on_conflict, dry_run=dry_run
+    # Only `init` creates a database at a path the user names: a mistyped --db is an error,
+    # not a new file (the default database is still made on first use).
+    from mishaps.api import validate_files
+
+    checked = validate_files(files, duplicates=False)  # the files' problems first, whatever the db
+    done = open_database(ctx).import_files(
+        checked, on_conflict=on_conflict, on_duplicate=on_duplicate, dry_run=dry_run
     )
+    _print_import(done)
+
+
+def _print_import(done: Any) -> None:
     for warning in done.warnings:
         err(f"Warning: {warning}")
     r = done.result
@@ -205,7 +228,8 @@ def export(
 
     Example: mishaps export --aircraft KC-46 --format json -o kc46.json
     """
-    write_text(output, open_database(ctx).export(filters, format=format.value))
+    db = open_database(ctx, readonly=True)
+    write_text(output, db.export(filters, format=format.value), protect=db.files())
 
 
 LIST_COLUMNS = [
@@ -243,12 +267,16 @@ def list_(ctx: typer.Context, filters: Filters, format: FormatOpt = ListFormat.t
     """
     from mishaps.output import Listing, Records
 
-    found = open_database(ctx).rows(filters)
+    db = open_database(ctx, readonly=True)
+    found = db.rows(filters)
     # Each row's fields, then the class people read (Row.as_dict), without a dict per row.
     keys = (*found[0]._fields, "class") if found else ()
     rows = Records(keys, [(*r, r.class_label) for r in found])
+    hint = db.aircraft_hint(filters.aircraft) if not rows and filters.aircraft else None
     count = plural(len(rows), "case")
-    listing = Listing(rows, LIST_COLUMNS, LIST_CSV_COLUMNS, count=count, empty="No cases match.")
+    empty = f"No cases match: {hint}" if hint else "No cases match."
+    notes = [f"Note: {hint}"] if hint and format is not ListFormat.table else []
+    listing = Listing(rows, LIST_COLUMNS, LIST_CSV_COLUMNS, count=count, empty=empty, notes=notes)
     emit(listing, format)
 
 
@@ -294,12 +322,40 @@ def show(
 
     if as_of is not None and revision is not None:
         raise typer.BadParameter("give --as-of or --revision, not both", param_hint="--as-of")
-    case = open_database(ctx).case(mishap_id, as_of=as_of, revision=revision)
+    case = open_database(ctx, readonly=True).case(mishap_id, as_of=as_of, revision=revision)
     if format is ShowFormat.text:
         typer.echo(case_text(case), nl=False)
     else:
         doc = case.to_document()
         typer.echo(dump_json(doc) if format is ShowFormat.json else dump_yaml(doc), nl=False)
+
+
+def stats_columns(result: "Stats") -> list[tuple[str, str]]:
+    """The table's columns, named for what they count (per mishap or per aircraft)."""
+    by = result.by
+    key = {"fy": "fiscal year", "pair,phase": "pair"}.get(by, by)
+    columns = [("key", key)]
+    if by == "pair,phase":
+        columns.append(("phase", "phase"))
+    columns.append(("mishaps", "mishaps"))
+    if result.counts == "aircraft":
+        return [
+            *columns,
+            ("aircraft", "aircraft"),
+            ("fatalities", "killed aboard (known)"),
+            ("fatalities_unknown", "aircraft with killed unknown"),
+            ("destroyed", "aircraft destroyed"),
+            ("damage_unknown", "aircraft with damage unknown"),
+        ]
+    if by == "class":
+        columns.append(("derived", "of which derived"))
+    columns += [
+        ("fatalities", "killed in these mishaps (known)"),
+        ("fatalities_unknown", "mishaps with killed unknown"),
+    ]
+    if by.startswith("pair"):
+        columns.append(("destroyed", "aircraft destroyed"))
+    return columns
 
 
 @handle_errors
@@ -312,40 +368,73 @@ def stats(
         typer.Option(
             "--by",
             metavar="FIELD",
-            help="Group by year, fy (fiscal year), aircraft, family (airframe family), role,"
-            " category, class (stated, else derived), phase, mechanism (air refueling"
-            " mechanism), service, nation, hfacs-tier or hfacs-category.",
+            help="Group by year, fy (fiscal year), category, class (stated, else derived), phase,"
+            " mechanism (air refueling mechanism), service, nation, hfacs-tier or hfacs-category"
+            " (per mishap); aircraft, role or family (airframe family; per aircraft: what"
+            " happened aboard each); pair (tanker family -> receiver family) or pair,phase.",
         ),
     ] = StatsBy.year,
     format: FormatOpt = ListFormat.table,
 ) -> None:
     """Count mishaps and fatalities by a field; unknown fatalities are counted apart, never as 0.
 
-    Example: mishaps stats --by aircraft --role receiver
+    Per-aircraft groupings (aircraft, role, family) count each aircraft's own fatalities and
+    damage; the others count each mishap's totals. The table's headings say which.
+
+    Example: mishaps stats --by family --role receiver
     """
-    emit(stats_listing(open_database(ctx).stats(filters, by=by.value)), format)
+    db = open_database(ctx, readonly=True)
+    result = db.stats(filters, by=by.value)
+    hint = None
+    if result.total.mishaps == 0 and filters.aircraft is not None:
+        hint = db.aircraft_hint(filters.aircraft)
+    emit(stats_listing(result, hint=hint), format)
 
 
-def stats_listing(result: "Stats") -> "Listing":
+def stats_listing(result: "Stats", *, hint: str | None = None) -> "Listing":
+    """A stats result for output, its headings naming what it counts (mishaps or aircraft)."""
     from mishaps.output import Listing
 
-    by = result.by
     rows = [r.as_dict() for r in result.rows]
-    columns = [("key", {"fy": "fiscal year"}.get(by, by)), ("mishaps", "mishaps")]
-    if by in ("aircraft", "role", "family"):
-        columns.append(("aircraft", "aircraft"))
-    if by == "class":
-        columns.append(("derived", "of which derived"))
-    columns += [
-        ("fatalities", "fatalities (known)"),
-        ("fatalities_unknown", "cases with fatalities unknown"),
-    ]
+    columns = stats_columns(result)
+    notes = [f"Note: {hint}"] if hint else []
+    if result.note:
+        notes.append(f"Note: {result.note}.")
     return Listing(
         rows,
         columns,
         csv_columns=[k for k, _ in columns],
         shown=[*rows, result.total.as_dict()],
-        document={"by": by},
+        document={"by": result.by, "counts": result.counts},
         after={"total": result.total.as_dict(), "note": result.note},
-        notes=[f"Note: {result.note}."] if result.note else [],
+        notes=notes,
     )
+
+
+@handle_errors
+def duplicates(
+    ctx: typer.Context,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table for people; json or csv for pipes.")
+    ] = ListFormat.table,
+) -> None:
+    """List pairs of cases that may be one event under two ids: same day, same aircraft family.
+
+    Example: mishaps duplicates --format json
+    """
+    from mishaps.output import Listing
+
+    found = open_database(ctx, readonly=True).duplicates()
+    rows = [
+        {"first": s.first, "second": s.second, "family": s.family, "day": s.day.isoformat()}
+        for s in found
+    ]
+    columns = [("day", "day"), ("family", "family"), ("first", "case"), ("second", "may be")]
+    listing = Listing(
+        rows,
+        columns,
+        count=plural(len(rows), "suspected pair"),
+        empty="No suspected duplicates.",
+        max_width=80,
+    )
+    emit(listing, format)

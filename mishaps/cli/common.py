@@ -7,7 +7,7 @@ import functools
 import inspect
 import re
 import sys
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -248,16 +248,19 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def open_database(ctx: typer.Context, *, create: bool = False) -> "Database":
+def open_database(
+    ctx: typer.Context, *, create: bool = False, readonly: bool = False
+) -> "Database":
     """The database of --db / $MISHAPS_DB / the default, closed when the command ends.
 
     Opening the default database for the first time creates it with the seed cases; that is
-    said once, on stderr, so that a pipe's output stays the command's own.
+    said once, on stderr, so that a pipe's output stays the command's own. Commands that only
+    read pass ``readonly``: they change nothing, and work on a file the user may not write.
     """
     import mishaps
 
     state: State = ctx.find_root().obj or State()
-    db = mishaps.open(state.db, create=create)
+    db = mishaps.open(state.db, create=create, readonly=readonly)
     ctx.call_on_close(db.close)  # close pooled connections when the command ends
     if db.created is not None:
         err(f"Created the database {db.name} with {db.created.seeded} seed cases (mishaps init).")
@@ -269,21 +272,26 @@ def is_stdout(output: Path | None) -> bool:
     return output is None or str(output) == "-"
 
 
-def write_text(output: Path | None, text: str) -> None:
-    """To stdout (no file, or ``-``), or atomically to a file: a failed write leaves none."""
-    write_bytes(output, text.encode("utf-8"))
+def write_text(output: Path | None, text: str, *, protect: Sequence[Path] = ()) -> None:
+    """To stdout (no file, or ``-``), or to a file through ``files.write_output``."""
+    write_bytes(output, text.encode("utf-8"), protect=protect)
 
 
-def write_bytes(output: Path | None, data: bytes, *, what: str = "") -> None:
+def write_bytes(
+    output: Path | None, data: bytes, *, what: str = "", protect: Sequence[Path] = ()
+) -> None:
+    """To stdout, or to a file the one safe way (``files.write_output``): never over the
+    database in ``protect`` or its -wal/-shm, through symlinks, straight into FIFOs and devices,
+    atomically over a regular file keeping its mode."""
     if is_stdout(output):
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    from mishaps.files import atomic_write
+    from mishaps.files import write_output
 
     assert output is not None
-    atomic_write(output, data)
+    write_output(output, data, protect=protect)
     err(f"Wrote {output}{what}")
 
 
@@ -479,6 +487,17 @@ FILTER_OPTIONS: list[tuple[str, Any]] = [
     (
         "status",
         Annotated[Status | None, typer.Option(help="Information status.", rich_help_panel=PANEL)],
+    ),
+    (
+        "series",
+        Annotated[
+            str | None,
+            typer.Option(
+                help="Cases of this series (a recurring failure; list them with: mishaps series).",
+                rich_help_panel=PANEL,
+                metavar="ID",
+            ),
+        ],
     ),
     (
         "search",

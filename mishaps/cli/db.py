@@ -29,7 +29,7 @@ def status(ctx: typer.Context) -> None:
 
     Example: mishaps --db postgresql://mishaps@dbhost/mishaps db status
     """
-    db = open_database(ctx)
+    db = open_database(ctx, readonly=True)
     s = db.status()
     upgrade = db.hint("db upgrade")
     if s.revision is None:
@@ -83,7 +83,7 @@ def copy(
 
     Example: mishaps --db ~/mishaps.db db copy --to postgresql://mishaps@dbhost/mishaps
     """
-    db = open_database(ctx)
+    db = open_database(ctx, readonly=True)
     result = db.copy_to(to, on_conflict=on_conflict)
     n = len(result.added) + len(result.replaced)
     counts = plural(n, "case")

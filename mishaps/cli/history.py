@@ -48,7 +48,7 @@ def history(
     """
     from mishaps.output import Listing
 
-    rows = [r.as_dict() for r in open_database(ctx).history(mishap_id)]
+    rows = [r.as_dict() for r in open_database(ctx, readonly=True).history(mishap_id)]
     shown = [{**r, "file": r["file"] or "-"} for r in rows]  # no file (a delete) is not "unknown"
     emit(Listing(rows, HISTORY_COLUMNS, shown=shown, max_width=80), format)
 

@@ -57,7 +57,10 @@ def rates(
 
     Example: mishaps rates --exposure hours.csv --by fy --aircraft KC-46 --since 2019
     """
-    emit(rates_listing(open_database(ctx).rates(exposure, filters, by=by.value)), format)
+    emit(
+        rates_listing(open_database(ctx, readonly=True).rates(exposure, filters, by=by.value)),
+        format,
+    )
 
 
 def rates_listing(result: "Rates") -> "Listing":

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 app = App(
     help=(
         "Write PDF reports: a brief on one mishap, or a summary of a set of them.\n\n"
-        "Example: mishaps report brief 2013-05-03-shell-77 --marking CUI -o brief.pdf"
+        "Example: mishaps report brief 2013-05-03-shell-77 --marking UNCLASSIFIED -o brief.pdf"
     ),
     no_args_is_help=True,
     rich_markup_mode=None,  # plain help, as the main app (see mishaps/cli/__init__.py)
@@ -90,13 +90,52 @@ OfficeOpt = Annotated[
         help="Controlling DoD office for statements B-F.",
     ),
 ]
+CUI_PANEL = "CUI designation indicator (DoDI 5200.48; needed with --marking CUI...)"
+ControlledByOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cui-controlled-by",
+        envvar="MISHAPS_CUI_CONTROLLED_BY",
+        rich_help_panel=CUI_PANEL,
+        help="Controlled by: the DoD Component and office, e.g. 'Department of the Air Force,"
+        " HQ AMC/SE'.",
+    ),
+]
+CategoryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cui-category",
+        envvar="MISHAPS_CUI_CATEGORY",
+        rich_help_panel=CUI_PANEL,
+        help="CUI category, e.g. 'OPSEC' or 'PRVCY'.",
+    ),
+]
+DisseminationOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cui-dissemination",
+        envvar="MISHAPS_CUI_DISSEMINATION",
+        rich_help_panel=CUI_PANEL,
+        help="Limited dissemination control, e.g. FEDCON or NOFORN. A distribution statement"
+        " B-F stands in for it.",
+    ),
+]
+PocOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cui-poc",
+        envvar="MISHAPS_CUI_POC",
+        rich_help_panel=CUI_PANEL,
+        help="Point of contact: a name and a phone number or e-mail address.",
+    ),
+]
 VariantOpt = Annotated[
     str | None,
     typer.Option(
         "--pdf-variant",
         rich_help_panel=PANEL,
-        help="A WeasyPrint PDF variant, e.g. pdf/a-3b (which also embeds the cases as"
-        " mishaps.json) or pdf/ua-1.",
+        help="A PDF variant: pdf/a-3b (archival; also embeds the cases as mishaps.json) or"
+        " pdf/ua-1. Every PDF is tagged for screen readers without it.",
     ),
 ]
 
@@ -104,11 +143,9 @@ VariantOpt = Annotated[
 def _options(
     html: Path | None,
     output: Path | None,
-    marking: str | None,
-    distribution: str | None,
-    reason: str | None,
-    office: str | None,
+    marking: Any,
     variant: str | None,
+    **extra: Any,
 ) -> Any:
     from mishaps.reports.context import Marking, generation_time
     from mishaps.reports.make import Options
@@ -125,21 +162,22 @@ def _options(
             if not parent.is_dir() or not os.access(parent, os.W_OK):
                 raise ReportError(f"cannot write {target}: {parent} is not a writable directory")
     return Options(
-        marking=Marking(marking, distribution, reason, office),
+        marking=Marking(*marking),
         generated_at=generation_time(),
         variant=variant,
         html_only=output is None,
+        **extra,
     )
 
 
-def _write(report: Any, html: Path | None, output: Path | None) -> None:
+def _write(report: Any, html: Path | None, output: Path | None, protect: list[Path]) -> None:
     if html is not None:
-        write_bytes(html, report.html.encode("utf-8"))
+        write_bytes(html, report.html.encode("utf-8"), protect=protect)
     if output is not None and report.rendered is not None:
         for warning in report.rendered.warnings:
             err(f"warning: WeasyPrint: {warning}")
         pages, cases = plural(report.rendered.pages, "page"), plural(report.cases, "case")
-        write_bytes(output, report.rendered.pdf, what=f" ({pages}, {cases})")
+        write_bytes(output, report.rendered.pdf, what=f" ({pages}, {cases})", protect=protect)
 
 
 @app.command()
@@ -155,17 +193,30 @@ def brief(
     distribution: DistributionOpt = None,
     distribution_reason: ReasonOpt = None,
     controlling_office: OfficeOpt = None,
+    cui_controlled_by: ControlledByOpt = None,
+    cui_category: CategoryOpt = None,
+    cui_dissemination: DisseminationOpt = None,
+    cui_poc: PocOpt = None,
     pdf_variant: VariantOpt = None,
+    annex: Annotated[
+        bool,
+        typer.Option(
+            "--annex/--no-annex",
+            rich_help_panel=PANEL,
+            help="After the one-page brief, the full record and the reference list.",
+        ),
+    ] = True,
 ) -> None:
-    """Write a one-to-three page brief on one mishap, in the order of an AIB report.
+    """Write a one-page brief on one mishap, then an annex with the full record.
 
     Example: mishaps report brief 2013-05-03-shell-77 --marking UNCLASSIFIED -o shell77.pdf
     """
-    options = _options(
-        html, output, marking, distribution, distribution_reason, controlling_office, pdf_variant
-    )
-    report = open_database(ctx).brief(mishap_id, options)
-    _write(report, html, output)
+    marks = (marking, distribution, distribution_reason, controlling_office)
+    cui = (cui_controlled_by, cui_category, cui_dissemination, cui_poc)
+    options = _options(html, output, (*marks, *cui), pdf_variant, annex=annex)
+    db = open_database(ctx, readonly=True)
+    report = db.brief(mishap_id, options)
+    _write(report, html, output, db.files())
 
 
 @app.command()
@@ -180,7 +231,19 @@ def summary(
     distribution: DistributionOpt = None,
     distribution_reason: ReasonOpt = None,
     controlling_office: OfficeOpt = None,
+    cui_controlled_by: ControlledByOpt = None,
+    cui_category: CategoryOpt = None,
+    cui_dissemination: DisseminationOpt = None,
+    cui_poc: PocOpt = None,
     pdf_variant: VariantOpt = None,
+    calendar_years: Annotated[
+        bool,
+        typer.Option(
+            "--calendar-years",
+            rich_help_panel=PANEL,
+            help="Count by calendar year; the default is the US federal fiscal year.",
+        ),
+    ] = False,
     progress: Annotated[
         bool | None,
         typer.Option(
@@ -192,14 +255,15 @@ def summary(
 ) -> None:
     """Write a summary report of the cases the filters select: figures, charts, table, sources.
 
-    Example: mishaps report summary --aircraft KC-46 --marking CUI -o kc46.pdf
+    Example: mishaps report summary --aircraft KC-46 --marking UNCLASSIFIED -o kc46.pdf
     """
-    options = _options(
-        html, output, marking, distribution, distribution_reason, controlling_office, pdf_variant
-    )
+    marks = (marking, distribution, distribution_reason, controlling_office)
+    cui = (cui_controlled_by, cui_category, cui_dissemination, cui_poc)
+    options = _options(html, output, (*marks, *cui), pdf_variant, calendar_years=calendar_years)
+    db = open_database(ctx, readonly=True)
     with _Progress(progress) as bar:
-        report = open_database(ctx).summary(filters, options, progress=bar.update)
-    _write(report, html, output)
+        report = db.summary(filters, options, progress=bar.update)
+    _write(report, html, output, db.files())
 
 
 class _Progress:

@@ -60,7 +60,10 @@ def taxonomy(
     Example: mishaps taxonomy hfacs --search fatigue
     """
     if which is Taxonomy.refueling:
-        emit(refueling_listing(open_database(ctx).stats(by="mechanism"), search), format)
+        emit(
+            refueling_listing(open_database(ctx, readonly=True).stats(by="mechanism"), search),
+            format,
+        )
     else:
         emit(taxonomy_listing(which, search), format)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from mishaps.reports.context import Chart
 
 WIDTH = 640
-LABEL_W = 250
+LABEL_W = 300
 ROW_H = 20
 BAR_H = 13
 TOP = 6
@@ -95,7 +95,7 @@ def layout(chart: Chart) -> ChartBox:
     scale = plot_w / top if top else 0
     bars = [
         BarBox(
-            label=b.label if len(b.label) <= 40 else b.label[:39] + "…",
+            label=b.label if len(b.label) <= 50 else b.label[:49] + "…",
             value=b.value,
             y=TOP + i * ROW_H,
             width=round(b.value * scale, 1),

@@ -3,9 +3,10 @@ is wanted) lay out the PDF."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -21,8 +22,15 @@ from mishaps.reports.context import (
     SummaryContext,
     build_brief,
     build_summary,
+    tighter,
 )
-from mishaps.reports.render import ATTACHING_VARIANTS, Rendered, render_html, render_pdf
+from mishaps.reports.render import (
+    ATTACHING_VARIANTS,
+    Rendered,
+    ends_on_page_one,
+    render_html,
+    render_pdf,
+)
 from mishaps.schema import Case
 
 
@@ -32,6 +40,8 @@ class Options:
     generated_at: datetime
     variant: str | None = None
     html_only: bool = False
+    annex: bool = True  # the brief's pages after the first
+    calendar_years: bool = False  # the summary counts calendar rather than fiscal years
 
 
 @dataclass(frozen=True)
@@ -42,12 +52,28 @@ class Report:
 
 
 def brief(engine: Engine, mishap_id: str, options: Options) -> Report:
+    from mishaps.reports.similar import previous_similar
+
     with session_scope(engine) as session:
         case = get_case(session=session, mishap_id=mishap_id)
+        similar, basis = previous_similar(session=session, case=case)
     ctx = build_brief(
-        case, marking=options.marking, generated_at=options.generated_at, version=__version__
+        case,
+        marking=options.marking,
+        generated_at=options.generated_at,
+        version=__version__,
+        similar=similar,
+        similar_basis=basis,
+        annex=options.annex,
     )
-    return _render("brief.html", ctx, options, cases=[case])
+
+    def refit(document: Any) -> str | None:
+        # Page 1 is handed over alone: when it runs over, lay it out once more, tighter.
+        if ends_on_page_one(document):
+            return None
+        return render_html("brief.html", tighter(ctx))
+
+    return _render("brief.html", ctx, options, cases=[case], refit=refit)
 
 
 def summary(
@@ -67,6 +93,7 @@ def summary(
         marking=options.marking,
         generated_at=options.generated_at,
         version=__version__,
+        calendar_years=options.calendar_years,
     )
     return _render("summary.html", ctx, options, cases=cases, progress=progress)
 
@@ -78,6 +105,7 @@ def _render(
     *,
     cases: Sequence[Case],
     progress: ProgressCallback | None = None,
+    refit: Callable[[Any], str | None] | None = None,
 ) -> Report:
     html = render_html(template, ctx)
     if options.html_only:
@@ -91,5 +119,6 @@ def _render(
         variant=options.variant,
         attachment_json=attached,
         progress=progress,
+        refit=refit,
     )
     return Report(html, rendered, len(cases))

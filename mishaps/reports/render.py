@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from mishaps.config import templates_dir
 from mishaps.errors import ReportError
@@ -38,6 +40,17 @@ PDF_VARIANTS = (
 ATTACHING_VARIANTS = ("pdf/a-3b", "pdf/a-3u")  # the variants that may embed mishaps.json
 
 
+# An MDS-like designator (F/A-18F, KC-135R, NKC-135A): a line must never break inside one.
+_DESIGNATOR = re.compile(r"(?<![\w/-])[A-Z]{1,5}(?:/[A-Z]{1,2})?-\d{1,4}[A-Z]{0,3}(?![\w-])")
+
+
+def designators(text: object) -> Markup:
+    """Escaped text with every aircraft designator kept on one line."""
+    return Markup(
+        _DESIGNATOR.sub(lambda m: f'<span class="nowrap">{m.group(0)}</span>', str(escape(text)))
+    )
+
+
 @cache
 def environment(directory: Path | None = None) -> Environment:
     env = Environment(
@@ -49,6 +62,7 @@ def environment(directory: Path | None = None) -> Environment:
     )
     env.filters["unknown"] = show_value
     env.filters["money"] = money
+    env.filters["designators"] = designators
     env.globals["chart_layout"] = charts.layout
     env.globals["column_layout"] = charts.columns
     return env
@@ -98,8 +112,13 @@ def render_pdf(
     variant: str | None = None,
     attachment_json: str | None = None,
     progress: ProgressCallback | None = None,
+    refit: Callable[[Any], str | None] | None = None,
 ) -> Rendered:
-    """Lay out and write the PDF. WeasyPrint's warnings are returned, never lost."""
+    """Lay out and write the PDF. WeasyPrint's warnings are returned, never lost.
+
+    ``refit`` looks at the laid-out document and may return other HTML to lay out instead
+    (the brief's tighter page 1 when the first does not fit); None keeps the first.
+    """
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
@@ -160,13 +179,27 @@ def render_pdf(
             document = weasyprint.HTML(
                 string=html, base_url=str(root) + "/", url_fetcher=fetcher
             ).render()
+            again = refit(document) if refit is not None else None
+            if again is not None:
+                warnings.clear()
+                document = weasyprint.HTML(
+                    string=again, base_url=str(root) + "/", url_fetcher=fetcher
+                ).render()
             pdf = document.write_pdf(
                 pdf_variant=variant,
                 attachments=attachments or None,
                 pdf_identifier=identifier,
+                # Tagged by default: structure for screen readers (Section 508) costs nothing
+                # measurable; the PDF/UA variants tag anyway.
+                pdf_tags=True,
                 uncompressed_pdf=False,
             )
     except FatalURLFetchingError as exc:
         raise ReportError(str(exc)) from None
     assert pdf is not None
     return Rendered(pdf=pdf, pages=len(document.pages), warnings=warnings)
+
+
+def ends_on_page_one(document: Any, anchor: str = "brief-end") -> bool:
+    """Whether the element with id ``anchor`` was laid out on the first page."""
+    return bool(document.pages) and anchor in document.pages[0].anchors

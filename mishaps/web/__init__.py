@@ -1,0 +1,7 @@
+"""Browse the casebook in a web browser: a read-only snapshot served by Datasette.
+
+``snapshot`` copies the database and adds browse tables, ``metadata`` describes them from the
+format's own documentation, ``plugin`` is our Datasette plugin (PDF briefs from case pages) and
+``server`` starts Datasette. Datasette is imported only by ``server`` and ``plugin``, and only when
+serving, so the command line never pays for it.
+"""
