@@ -376,6 +376,7 @@ STATS_BY = (
     "family",
     "pair",
     "pair,phase",
+    "pair,mechanism",
 )
 # Groupings that count aircraft, each from its own record, rather than mishaps.
 PER_AIRCRAFT = ("aircraft", "role", "family")
@@ -397,10 +398,11 @@ class StatRow:
     destroyed: int | None = None  # aircraft destroyed, for per-aircraft and pair groupings
     damage_unknown: int | None = None  # aircraft whose damage is not recorded
     phase: str | None = None  # for --by pair,phase
+    mechanism: str | None = None  # for --by pair,mechanism
 
     def as_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        for optional in ("derived", "destroyed", "damage_unknown", "phase"):
+        for optional in ("derived", "destroyed", "damage_unknown", "phase", "mechanism"):
             if out[optional] is None:
                 del out[optional]
         return out
@@ -576,13 +578,29 @@ ARROW = " -> "
 
 
 def _pair_stats(session: Session, base: Any, by: str, total: StatRow) -> Stats:
-    """Tanker family -> receiver family: a mishap counts once under each pair it involves;
-    killed are the mishaps' totals, destroyed the pair's aircraft destroyed."""
+    """Tanker family -> receiver family: a mishap counts once under each pair it involves (and,
+    for pair,mechanism, once under each of its mechanisms); killed are the mishaps' totals,
+    destroyed the pair's aircraft destroyed."""
     by_mishap: dict[int, list[Any]] = {}
     for r in _aircraft_rows(session, base):
         by_mishap.setdefault(r[0], []).append(r)
     phases = dict(session.execute(select(base.c.pk, base.c.refueling_phase)).all())
     fatalities = dict(session.execute(select(base.c.pk, base.c.fatalities)).all())
+    mechanisms: dict[int, list[str]] = {}
+    if by == "pair,mechanism":
+        mm = MishapMechanism.__table__
+        found = select(mm.c.mishap_pk, mm.c.code).where(mm.c.mishap_pk.in_(select(base.c.pk)))
+        for pk, code in session.execute(found.order_by(mm.c.mishap_pk, mm.c.position)):
+            mechanisms.setdefault(pk, []).append(code)
+
+    def seconds(pk: int) -> list[str | None]:
+        if by == "pair,phase":
+            return [phases[pk] or "unknown"]
+        if by == "pair,mechanism":
+            none = NOT_REFUELING if phases[pk] == "not-refueling" else "unknown"
+            return list(mechanisms.get(pk) or [none])
+        return [None]
+
     groups: dict[tuple[str, str | None], dict[int, list[Any]]] = {}
     for pk in fatalities:
         aircraft = by_mishap.get(pk, [])
@@ -591,16 +609,16 @@ def _pair_stats(session: Session, base: Any, by: str, total: StatRow) -> Stats:
         keys = [(t, r) for t in tankers or [RECEIVER_ONLY] for r in receivers or [TANKER_ONLY]]
         if not tankers and not receivers:
             keys = []
-        phase = (phases[pk] or "unknown") if by == "pair,phase" else None
-        for t, r in keys:
-            members = [
-                a
-                for a in aircraft
-                if (a[1] == "tanker" and a[3] == t) or (a[1] == "receiver" and a[3] == r)
-            ]
-            groups.setdefault((f"{t}{ARROW}{r}", phase), {})[pk] = members
-        if not keys:
-            groups.setdefault(("no tanker or receiver recorded", phase), {})[pk] = []
+        for second in seconds(pk):
+            for t, r in keys:
+                members = [
+                    a
+                    for a in aircraft
+                    if (a[1] == "tanker" and a[3] == t) or (a[1] == "receiver" and a[3] == r)
+                ]
+                groups.setdefault((f"{t}{ARROW}{r}", second), {})[pk] = members
+            if not keys:
+                groups.setdefault(("no tanker or receiver recorded", second), {})[pk] = []
     rows = [
         StatRow(
             key,
@@ -609,11 +627,12 @@ def _pair_stats(session: Session, base: Any, by: str, total: StatRow) -> Stats:
             fatalities=sum(fatalities[p] or 0 for p in members),
             fatalities_unknown=sum(1 for p in members if fatalities[p] is None),
             destroyed=sum(1 for ms in members.values() for a in ms if a[5] == "destroyed"),
-            phase=phase,
+            phase=second if by == "pair,phase" else None,
+            mechanism=second if by == "pair,mechanism" else None,
         )
-        for (key, phase), members in groups.items()
+        for (key, second), members in groups.items()
     ]
-    rows.sort(key=lambda r: (-r.mishaps, r.key, r.phase or ""))
+    rows.sort(key=lambda r: (-r.mishaps, r.key, r.phase or r.mechanism or ""))
     all_aircraft = [a for ms in by_mishap.values() for a in ms if a[1] in ("tanker", "receiver")]
     total = StatRow(
         "total",
@@ -628,6 +647,11 @@ def _pair_stats(session: Session, base: Any, by: str, total: StatRow) -> Stats:
         " killed are the mishaps' totals; destroyed counts the pair's aircraft;"
         f" '{TANKER_ONLY}'/'{RECEIVER_ONLY}' = no aircraft of the other role recorded"
     )
+    if by == "pair,mechanism":
+        note += (
+            "; a mishap with several mechanisms counts once under each;"
+            f" {NOT_REFUELING} = phase not-refueling, unknown = no mechanism coded"
+        )
     return Stats(by=by, rows=rows, total=total, note=note)
 
 

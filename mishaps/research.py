@@ -146,6 +146,11 @@ def _series_file() -> tuple[Series, ...]:
     )
 
 
+def series_titles() -> dict[str, str]:
+    """Series id -> title, from the shipped series table."""
+    return {s.id: s.title for s in _series_file()}
+
+
 def _as_text(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 

@@ -283,3 +283,27 @@ def test_show_prints_the_cite_numbers_beside_each_fact_and_finding(runner, fresh
     # A case without cites prints no brackets after its facts.
     shown = runner("show", "2030-01-02-test-case").stdout
     assert "Service:              USAF\n" in shown
+
+
+def test_pairs_by_mechanism_count_each_case_once_per_pair_and_mechanism(runner, seeded_db) -> None:
+    from collections import Counter
+
+    from mishaps.mds import family
+
+    data = json.loads(runner("stats", "--by", "pair,mechanism", "--format", "json").stdout)
+    got: Counter[str] = Counter()
+    for row in data["rows"]:
+        got[row["mechanism"]] += row["mishaps"]
+    expected: Counter[str] = Counter()
+    for case in json.loads(runner("export", "--format", "json").stdout)["mishaps"]:
+        tankers = {family(a["type"]) for a in case["aircraft"] if a["role"] == "tanker"}
+        receivers = {family(a["type"]) for a in case["aircraft"] if a["role"] == "receiver"}
+        pairs = max(len(tankers), 1) * max(len(receivers), 1) if tankers or receivers else 1
+        refueling = case.get("refueling") or {}
+        codes = refueling.get("mechanism") or [
+            "not refueling" if refueling.get("phase") == "not-refueling" else "unknown"
+        ]
+        for code in codes:
+            expected[code] += pairs
+    assert got == expected
+    assert data["total"]["mishaps"] == len(json.loads(runner("list", "--format", "json").stdout))

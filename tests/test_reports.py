@@ -612,29 +612,24 @@ def test_reports_show_derived_classes_fiscal_years_and_named_codes(seeded_db) ->
     assert f"LOC-I</td><td>{cictt_name('LOC-I')}" in brief
 
 
-def test_page_one_lists_previous_mishaps_of_the_same_families_most_recent_first(
-    report, seeded_db
-) -> None:
-    from mishaps.mds import family
-
-    case_id = "2025-07-08-kc-46a-f-22-virginia"
+def test_page_one_lists_the_earlier_cases_most_alike_first(report, seeded_db, runner) -> None:
+    # The ranking is `mishaps similar`'s; page 1 keeps the three best that happened earlier.
+    case_id = "2024-08-21-kc-46a-f-15e-california"
     cases = {c["id"]: c for c in seed_cases()}
-    own = {family(a["type"]) for a in cases[case_id]["aircraft"]}
-    earlier = sorted(
-        (
-            c
-            for c in cases.values()
-            if str(c["occurred_on"]) < str(cases[case_id]["occurred_on"])
-            and own & {family(a["type"]) for a in c["aircraft"]}
-        ),
-        key=lambda c: str(c["occurred_on"]),
-        reverse=True,
-    )
+    day = str(cases[case_id]["occurred_on"])
+    ranked = json.loads(runner("similar", case_id, "--limit", "30", "--format", "json").stdout)
+    ids = [m["id"] for m in (ranked["matches"] if isinstance(ranked, dict) else ranked)]
+    earlier = [i for i in ids if str(cases[i]["occurred_on"]) < day]
     assert len(earlier) > 3
     first = squash(pdf_text(report("brief", case_id))[0])
-    positions = [first.find(squash(c["title"])) for c in earlier[:3]]
+    positions = [first.find(squash(cases[i]["title"])[:60]) for i in earlier[:3]]
     assert -1 not in positions and positions == sorted(positions)
-    assert squash(earlier[3]["title"]) not in first
+    assert squash(cases[earlier[3]]["title"])[:60] not in first
+    # The board-linked nozzle-binding mishaps come first, whatever their order.
+    assert set(earlier[:2]) == {
+        "2022-10-15-kc-46a-f-15e-north-atlantic",
+        "2022-11-07-kc-46a-f-22a-nozzle",
+    }
 
 
 def _cited_case() -> dict:
@@ -724,3 +719,20 @@ def test_tanker_receiver_matrix_counts_every_pair_and_keeps_no_receiver() -> Non
     assert sum(matrix.counts.values()) == pairs
     alone = sum(1 for c in cases if "KC-135" in fams(c, "tanker") and not fams(c, "receiver"))
     assert alone > 0 and matrix.count("KC-135", "no receiver") == alone
+
+
+def test_summary_shows_each_case_s_series_and_most_similar_cases(report, seeded_db, runner) -> None:
+    import yaml
+
+    from mishaps.config import seed_dir
+
+    series = yaml.safe_load((seed_dir() / "series.yaml").read_text(encoding="utf-8"))
+    member = next(c for c in seed_cases() if c.get("series"))
+    title = next(s["title"] for s in series if s["id"] == member["series"][0])
+    ranked = json.loads(runner("similar", member["id"], "--limit", "3", "--format", "json").stdout)
+    text = squash("".join(pdf_text(report("summary", "--aircraft", member["aircraft"][0]["type"]))))
+    section = text[text.index(squash(f"Case {member['id']}")) :]
+    assert squash(f"Series: {title}") in section
+    assert squash("Most similar cases in this database:") in section
+    for match in ranked:  # the three best, with their reasons
+        assert squash(match["reasons"][0]) in section

@@ -75,6 +75,7 @@ class StatsBy(str, Enum):
     family = "family"
     pair = "pair"
     pair_phase = "pair,phase"
+    pair_mechanism = "pair,mechanism"
 
 
 def register(app: typer.Typer) -> None:
@@ -333,10 +334,12 @@ def show(
 def stats_columns(result: "Stats") -> list[tuple[str, str]]:
     """The table's columns, named for what they count (per mishap or per aircraft)."""
     by = result.by
-    key = {"fy": "fiscal year", "pair,phase": "pair"}.get(by, by)
+    key = {"fy": "fiscal year", "pair,phase": "pair", "pair,mechanism": "pair"}.get(by, by)
     columns = [("key", key)]
     if by == "pair,phase":
         columns.append(("phase", "phase"))
+    if by == "pair,mechanism":
+        columns.append(("mechanism", "mechanism"))
     columns.append(("mishaps", "mishaps"))
     if result.counts == "aircraft":
         return [
@@ -371,7 +374,8 @@ def stats(
             help="Group by year, fy (fiscal year), category, class (stated, else derived), phase,"
             " mechanism (air refueling mechanism), service, nation, hfacs-tier or hfacs-category"
             " (per mishap); aircraft, role or family (airframe family; per aircraft: what"
-            " happened aboard each); pair (tanker family -> receiver family) or pair,phase.",
+            " happened aboard each); pair (tanker family -> receiver family), pair,phase or"
+            " pair,mechanism.",
         ),
     ] = StatsBy.year,
     format: FormatOpt = ListFormat.table,

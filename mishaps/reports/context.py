@@ -169,6 +169,21 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class RelatedCase:
+    mishap_id: str
+    title: str
+    reasons: str  # why it is alike, in words
+
+
+@dataclass(frozen=True)
+class Related:
+    """What a summary shows beside a case: its series (titles) and its most similar cases."""
+
+    series: list[str]
+    similar: list[RelatedCase]
+
+
+@dataclass(frozen=True)
 class CaseView:
     case: Case
     class_label: str
@@ -191,6 +206,7 @@ class CaseView:
     phase: str
     cause_line: str
     class_note: str | None  # one line explaining "(derived)"
+    related: Related | None = None  # the summary's series and most similar cases
 
     @property
     def id(self) -> str:
@@ -793,6 +809,11 @@ class SummaryContext:
     toc_cases: bool
     years: str  # which years the counts use, in words
 
+    @property
+    def anchors(self) -> set[str]:
+        """Ids of the cases in this summary (a similar case outside it is named, not linked)."""
+        return {v.case.id for v in self.cases}
+
 
 def key_figures(cases: Sequence[Case]) -> list[Figure]:
     """Totals with their unknowns said apart: an unknown is never added as 0, and damage
@@ -992,6 +1013,7 @@ def build_summary(
     generated_at: datetime,
     version: str,
     calendar_years: bool = False,
+    related: Mapping[str, Related] | None = None,
 ) -> SummaryContext:
     if not cases:
         raise ReportError("no cases match the filters; an empty summary would say nothing")
@@ -1026,7 +1048,10 @@ def build_summary(
         damage=damage_rows(cases),
         charts=charts(cases, calendar_years=calendar_years),
         matrix=tanker_receiver_matrix(cases),
-        cases=[case_view(c, source_numbers=numbers) for c in cases],
+        cases=[
+            replace(case_view(c, source_numbers=numbers), related=(related or {}).get(c.id))
+            for c in cases
+        ],
         sources=annex,
         toc_cases=len(cases) <= 40,
         years="calendar years"

@@ -19,6 +19,8 @@ from mishaps.queries import find_cases, get_case
 from mishaps.reports.context import (
     BriefContext,
     Marking,
+    Related,
+    RelatedCase,
     SummaryContext,
     build_brief,
     build_summary,
@@ -85,6 +87,7 @@ def summary(
 ) -> Report:
     with session_scope(engine) as session:
         cases = find_cases(session=session, filters=filters)
+        related = related_cases(session=session, cases=cases)
     if progress is not None:
         progress(loaded(len(cases)))
     ctx = build_summary(
@@ -94,8 +97,33 @@ def summary(
         generated_at=options.generated_at,
         version=__version__,
         calendar_years=options.calendar_years,
+        related=related,
     )
     return _render("summary.html", ctx, options, cases=cases, progress=progress)
+
+
+# Similar cases are ranked for each case of a summary up to this many cases: each ranking is a
+# walk over the whole casebook's index, so a summary of thousands would pay it thousands of times.
+SIMILAR_IN_SUMMARY_MAX = 200
+
+
+def related_cases(*, session: Any, cases: Sequence[Case]) -> dict[str, Related]:
+    """Each case's series (by title) and, for summaries of up to SIMILAR_IN_SUMMARY_MAX cases,
+    its three most similar cases in the database with the reasons (mishaps.similar)."""
+    from mishaps.research import series_titles
+    from mishaps.similar import similar_to_case
+
+    titles = series_titles()
+    out: dict[str, Related] = {}
+    for c in cases:
+        similar: list[RelatedCase] = []
+        if len(cases) <= SIMILAR_IN_SUMMARY_MAX:
+            similar = [
+                RelatedCase(m.id, m.title, "; ".join(m.reasons))
+                for m in similar_to_case(session=session, mishap_id=c.id, limit=3)
+            ]
+        out[c.id] = Related([titles.get(sid, sid) for sid in c.series], similar)
+    return out
 
 
 def _render(
