@@ -45,8 +45,11 @@ PY = sys.executable
 class Config:
     quick: bool
     cli_n: int  # cases in the database `mishaps list` runs on
+    small_n: int  # the smaller database of the `list` against `import sqlmodel` target
     query_ns: list[int]
     import_n: int
+    yaml_n: int  # cases in the one YAML file `mishaps import` reads
+    yaml_runs: int
     report_ns: list[int]  # cases in a summary report
     start_runs: int
     query_runs: int
@@ -60,8 +63,11 @@ class Config:
 FULL = Config(
     quick=False,
     cli_n=100_000,
+    small_n=10_000,
     query_ns=[100_000, 1_000_000],
     import_n=100_000,
+    yaml_n=2_000,
+    yaml_runs=3,
     report_ns=[100, 1_000, 2_000],
     start_runs=7,
     query_runs=7,
@@ -76,8 +82,11 @@ FULL = Config(
 QUICK = Config(
     quick=True,
     cli_n=2_000,
+    small_n=1_000,
     query_ns=[2_000],
     import_n=2_000,
+    yaml_n=200,
+    yaml_runs=1,
     report_ns=[10, 20, 40],
     start_runs=3,
     query_runs=3,
@@ -219,21 +228,31 @@ def schema_tag() -> str:
     return hashlib.sha256("\n".join(ddl).encode()).hexdigest()[:8]
 
 
+def cached_path(n: int) -> Path:
+    return DATA / f"db-{n}-v{synth.VERSION}-{schema_tag()}.sqlite"
+
+
 def cached_db(n: int, *, from_import: Path | None = None) -> Path:
-    path = DATA / f"db-{n}-v{synth.VERSION}-{schema_tag()}.sqlite"
+    path = cached_path(n)
     if path.exists():
         return path
     t = time.perf_counter()
+    # Built beside its name and renamed when whole: an interrupted build leaves no cache entry.
+    part = path.with_name(path.name + ".part")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(part) + suffix).unlink(missing_ok=True)
     if n >= 1_000_000:
         base = cached_db(100_000)
-        synth.replicate(base, path, n // 100_000)
+        synth.replicate(base, part, n // 100_000)
         how = "by copying the 100k database's rows in SQL"
     elif from_import is not None:
-        shutil.copyfile(from_import, path)
+        shutil.copyfile(from_import, part)
         how = "from the import benchmark"
     else:
-        synth.fill_db(n, path)
+        synth.fill_db(n, part)
         how = "through the project's bulk path"
+    checkpoint(part)
+    part.rename(path)
     BUILDING[0] += time.perf_counter() - t
     print(f"  built the {n:,}-case database {how} in {time.perf_counter() - t:.1f} s", flush=True)
     return path
@@ -264,6 +283,7 @@ def bench_startup(cfg: Config, res: Results) -> None:
     print("1. start-up", flush=True)
     db = cached_db(cfg.cli_n)
     env = {**os.environ, "MISHAPS_DB": str(db)}
+    small_env = {**os.environ, "MISHAPS_DB": str(cached_db(cfg.small_n))}
     listing = [MISHAPS, "list", "--aircraft", "KC-135", "--format", "json"]
     engine = make_engine(to_url(str(db)))
     with session_scope(engine) as session:
@@ -275,13 +295,20 @@ def bench_startup(cfg: Config, res: Results) -> None:
             "help": lambda: run_process([MISHAPS, "--help"]),
             "sqlmodel": lambda: run_process([PY, "-c", "import sqlmodel"]),
             "list": lambda: run_process(listing, env),
+            "small": lambda: run_process(listing, small_env),
             "page": lambda: run_process([*listing, "--limit", "50"], env),
             "raw": lambda: run_process([PY, "-c", LIST_FLOOR, str(db), sql, json.dumps(params)]),
         },
         cfg.start_runs,
     )
     t = {k: median([p.seconds for p in v]) for k, v in runs.items()}
-    rows = len(json.loads(subprocess.run(listing, env=env, capture_output=True, check=True).stdout))
+
+    def count(e: dict[str, str]) -> int:
+        return len(
+            json.loads(subprocess.run(listing, env=e, capture_output=True, check=True).stdout)
+        )
+
+    rows, small_rows = count(env), count(small_env)
     sec = "Start-up (whole process)"
     res.add(
         sec,
@@ -294,6 +321,17 @@ def bench_startup(cfg: Config, res: Results) -> None:
             f"{cfg.start_runs} runs",
         ),
     )
+    res.add(
+        sec,
+        Row(
+            f"`mishaps list --aircraft KC-135 --format json`, {cfg.small_n:,} cases"
+            f" ({small_rows:,} rows)",
+            ms(t["small"]),
+            f"`import sqlmodel` {ms(t['sqlmodel'])}",
+            t["small"] / t["sqlmodel"],
+            "≤1.3×",
+        ),
+    )
     what = f"`mishaps list --aircraft KC-135 --format json`, {cfg.cli_n:,} cases ({rows:,} rows)"
     res.add(
         sec,
@@ -302,7 +340,7 @@ def bench_startup(cfg: Config, res: Results) -> None:
             ms(t["list"]),
             f"`import sqlmodel` {ms(t['sqlmodel'])}",
             t["list"] / t["sqlmodel"],
-            "≤1.3×",
+            "",
         ),
     )
     res.add(
@@ -312,7 +350,7 @@ def bench_startup(cfg: Config, res: Results) -> None:
             ms(t["list"]),
             f"`import sqlmodel` + the same rows by raw `sqlite3` + `json.dumps` {ms(t['raw'])}",
             t["list"] / t["raw"],
-            "",
+            "≤1.3×",
         ),
     )
     res.add(
@@ -385,7 +423,9 @@ def floor_sql(session: Any, filters: Any) -> tuple[str, list[Any]]:
         .where(*mishap_conditions(session, filters))
         .order_by(Mishap.date_start, Mishap.id)
     )
-    compiled = stmt.compile(dialect=session.get_bind().dialect)
+    compiled = stmt.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
     params = compiled.construct_params()
     return str(compiled), [params[name] for name in compiled.positiontup or []]
 
@@ -545,6 +585,82 @@ def bench_import(cfg: Config, res: Results) -> Path:
     return keep
 
 
+YAML_FLOOR = """
+import sys, time, yaml
+t = time.perf_counter()
+with open(sys.argv[1], encoding="utf-8") as f:
+    yaml.load(f, Loader=yaml.CSafeLoader)
+"""
+
+
+def bench_yaml_import(cfg: Config, res: Results) -> None:
+    """`mishaps import cases.yaml` beside libyaml's bare load of the same file + the JSON import
+    of the same cases (whole processes, each into a fresh empty database)."""
+    import yaml
+
+    from mishaps.files import dump_yaml
+
+    n = cfg.yaml_n
+    print(f"3b. YAML import, {n:,} cases", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="yaml-", dir=DATA))
+    doc = {"mishaps": list(synth.Generator().cases(n))}
+    as_yaml, as_json = work / "cases.yaml", work / "cases.json"
+    as_yaml.write_text(dump_yaml(doc), encoding="utf-8")
+    as_json.write_text(json.dumps(doc), encoding="utf-8")
+    assert (
+        len(yaml.load(as_yaml.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)["mishaps"]) == n
+    )
+    empty = work / "empty.sqlite"
+    subprocess.run(
+        [MISHAPS, "--db", str(empty), "init", "--empty"], check=True, capture_output=True
+    )
+    checkpoint(empty)
+
+    def importing(path: Path) -> Callable[[], Proc]:
+        def run() -> Proc:
+            db = work / f"run-{path.suffix[1:]}.sqlite"
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(db) + suffix).unlink(missing_ok=True)
+            shutil.copyfile(empty, db)
+            return run_process([MISHAPS, "--db", str(db), "import", str(path)])
+
+        return run
+
+    runs = interleaved(
+        {
+            "yaml": importing(as_yaml),
+            "bare": lambda: run_process([PY, "-c", YAML_FLOOR, str(as_yaml)]),
+            "json": importing(as_json),
+        },
+        cfg.yaml_runs,
+    )
+    t = {k: median([p.seconds for p in v]) for k, v in runs.items()}
+    sec = f"Import, {n:,} cases in one YAML file (whole process, into an empty database)"
+    res.add(
+        sec,
+        Row(
+            f"`mishaps import cases.yaml` ({as_yaml.stat().st_size / 2**20:.1f} MiB)",
+            secs(t["yaml"]),
+            f"libyaml's bare `yaml.load(f, Loader=CSafeLoader)` {secs(t['bare'])}"
+            f" + `mishaps import cases.json` {secs(t['json'])}",
+            t["yaml"] / (t["bare"] + t["json"]),
+            "≤1.3×",
+            f"{cfg.yaml_runs} runs",
+        ),
+    )
+    res.add(
+        sec,
+        Row(
+            "the same cases from JSON",
+            secs(t["json"]),
+            "",
+            None,
+            note=f"YAML costs {t['yaml'] / t['json']:.2f}× JSON",
+        ),
+    )
+    shutil.rmtree(work, ignore_errors=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # 4. Reports
 
@@ -677,6 +793,96 @@ def bench_reports(cfg: Config, res: Results) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# 4b. Features of issues 13-15, measured once they are on main
+
+
+NOT_YET = "not yet measured"
+
+
+def bench_features(cfg: Config, res: Results) -> None:
+    """`similar`, `stats --by pair` and `mishaps serve`: each measured when this checkout has it,
+    else a row that says it was not measured (issue 16 asks for them once they land)."""
+    import mishaps
+    from mishaps import queries
+
+    print("6. new features", flush=True)
+    sec = "New features (issues 13-15)"
+    n = cfg.query_ns[0]
+    db = mishaps.open(str(cached_db(n)))
+    try:
+        if hasattr(db, "similar"):
+            first = db.rows(limit=1)[0].id
+            t0 = time.perf_counter()
+            db.similar(first)  # the first call reads every case's features into an index
+            cold = time.perf_counter() - t0
+            res.add(
+                sec,
+                Row(
+                    f"`similar ID` over {n:,} cases, first call in a process (builds its index;"
+                    " ratio = time / 0.5 s)",
+                    secs(cold),
+                    "0.5 s",
+                    cold / 0.5,
+                    "≤1×",
+                ),
+            )
+            t = []
+            for _ in range(cfg.query_runs):
+                t0 = time.perf_counter()
+                db.similar(first)
+                t.append(time.perf_counter() - t0)
+            res.add(
+                sec,
+                Row(
+                    f"`similar ID` over {n:,} cases, later calls"
+                    " (in-process; ratio = time / 0.5 s)",
+                    ms(median(t)),
+                    "0.5 s",
+                    median(t) / 0.5,
+                    "≤1×",
+                ),
+            )
+        else:
+            res.add(sec, Row(f"`similar ID` over {n:,} cases", NOT_YET, "not on main yet", None))
+    finally:
+        db.close()
+    # The largest size already built for this schema: a feature is not worth a 9-minute build.
+    big = max((m for m in cfg.query_ns if cached_path(m).exists()), default=cfg.query_ns[0])
+    if "pair" in queries.STATS_BY:
+        db = mishaps.open(str(cached_db(big)))
+        try:
+            t = []
+            for _ in range(1):  # ~5 s a run at 100k on a loaded machine; 1M is ten times that
+                t0 = time.perf_counter()
+                db.stats(by="pair")
+                t.append(time.perf_counter() - t0)
+            res.add(
+                sec,
+                Row(
+                    f"`stats --by pair`, {big:,} cases (in-process)",
+                    ms(median(t)),
+                    "raw SQL: not written yet",
+                    None,
+                    "≤2×",
+                ),
+            )
+        finally:
+            db.close()
+    else:
+        res.add(sec, Row(f"`stats --by pair`, {big:,} cases", NOT_YET, "not on main yet", None))
+    serve = subprocess.run([MISHAPS, "serve", "--help"], capture_output=True).returncode == 0
+    res.add(
+        sec,
+        Row(
+            f"`mishaps serve`: table page and a facet, {n:,} cases",
+            NOT_YET,
+            "on main, no benchmark yet" if serve else "not on main yet",
+            None,
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # 5. Size
 
 
@@ -799,12 +1005,13 @@ def quote(res: Results) -> list[str]:
     if (h := find("`mishaps --help`")) and h.ratio:
         out.append(f"- `mishaps --help` runs in {h.ours}, {h.ratio:.1f}× a bare `import typer`.")
     full = find("`mishaps list --aircraft KC-135 --format json` against")
-    if (lst := find("`mishaps list --aircraft KC-135 --format json`,")) and lst.ratio and full:
+    small = find("`mishaps list --aircraft KC-135 --format json`,")
+    if small and small.ratio and full and full.ratio:
         out.append(
-            f"- {lst.what.replace('`mishaps list', '`mishaps list').split(', ', 1)[0]}"
-            f" on {lst.what.split(', ', 1)[1]} takes {lst.ours}: {lst.ratio:.1f}× a bare"
-            f" `import sqlmodel`, {full.ratio:.1f}× a bare process that runs the same SQL"
-            " through `sqlite3` and prints it."
+            f"- `mishaps list --aircraft KC-135 --format json` on {small.what.split(', ', 1)[1]}"
+            f" takes {small.ours}, {small.ratio:.2f}× a bare `import sqlmodel`; on"
+            f" {full.what.split('floor, ', 1)[1]} {full.ours}, {full.ratio:.2f}× a bare process"
+            " that imports sqlmodel, runs the same SQL through `sqlite3` and prints it."
         )
     for section, rows in _query_rows(res).items():
         ratios = sorted(r.ratio for r in rows if r.ratio is not None)
@@ -814,6 +1021,12 @@ def quote(res: Results) -> list[str]:
                 f"{ratios[-1]:.1f}× of the same query through raw `sqlite3` with the same"
                 " indexes, and no filter scans a whole table (`tests/test_query_plans.py`)."
             )
+    if (y := find("`mishaps import cases.yaml`")) and y.ratio:
+        n = next((k.split()[1] for k in res.sections if "in one YAML file" in k), "")
+        out.append(
+            f"- `mishaps import cases.yaml` ({n} cases in one file) takes {y.ours}, {y.ratio:.2f}×"
+            " libyaml's bare load of the same file plus the JSON import of the same cases."
+        )
     if (imp := find("throughput")) and imp.ratio:
         out.append(
             f"- Import validates every field and keeps history at {imp.ours.split(' (')[0]},"
@@ -851,7 +1064,7 @@ def write(res: Results, path: Path, doc: dict[str, Any]) -> None:
         "",
         *quote(res),
         "",
-        "## Headline (against the targets of issue 6)",
+        "## Headline (against the targets of issues 6 and 16)",
         "",
         "| what | ours | floor | ratio | target | met |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -906,13 +1119,33 @@ def load(path: Path) -> tuple[Results, dict[str, Any]]:
     return res, doc
 
 
+def merged(res: Results, saved: Path) -> Results:
+    """This run's sections, and the last run's for the parts not measured now (each says so)."""
+    last, doc = load(saved)
+    out = Results(res.config, notes=dict(res.notes))
+    for section, rows in last.sections.items():
+        if section in res.sections:
+            out.sections[section] = res.sections[section]
+        else:
+            out.sections[section] = rows
+            note = f"not measured in this run: from the run of {doc['when']} UTC"
+            if note not in last.notes.get(section, []):
+                out.notes[section] = [note, *last.notes.get(section, [])]
+            else:
+                out.notes[section] = last.notes[section]
+    for section, rows in res.sections.items():
+        out.sections.setdefault(section, rows)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--quick", action="store_true", help="small N and few repeats: a smoke test"
     )
     parser.add_argument(
-        "--only", help="comma-separated parts to run: startup,queries,import,reports,size"
+        "--only",
+        help="comma-separated parts to run: startup,queries,import,yaml,reports,features,size",
     )
     parser.add_argument("--output", type=Path, help="where to write the results (Markdown)")
     parser.add_argument(
@@ -929,7 +1162,7 @@ def main() -> None:
         res, doc = load(saved)
         write(res, args.output or default, doc)
         return
-    parts = set((args.only or "startup,queries,import,reports,size").split(","))
+    parts = set((args.only or "startup,queries,import,yaml,reports,features,size").split(","))
     DATA.mkdir(exist_ok=True)
     started = time.perf_counter()
     res = Results(cfg)
@@ -937,16 +1170,22 @@ def main() -> None:
     if "import" in parts or "size" in parts:
         imported = bench_import(cfg, res)
         cached_db(cfg.import_n, from_import=imported)
+    if "yaml" in parts:
+        bench_yaml_import(cfg, res)
     if "startup" in parts:
         bench_startup(cfg, res)
     if "queries" in parts:
         bench_queries(cfg, res)
     if "reports" in parts:
         bench_reports(cfg, res)
+    if "features" in parts:
+        bench_features(cfg, res)
     if "size" in parts and imported is not None:
         bench_size(cfg, res, imported)
     if imported is not None:
         shutil.rmtree(imported.parent, ignore_errors=True)
+    if args.only and saved.exists():  # a partial run: the other sections stay from the last one
+        res = merged(res, saved)
     save(res, saved, (time.perf_counter() - started) / 60)
     res, doc = load(saved)
     write(res, args.output or default, doc)

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from mishaps import text
 from mishaps.config import data_dir
 from mishaps.schema import Case, date_period
 from mishaps.vocab import Damage
@@ -183,13 +184,7 @@ def derive_from(
     )
 
 
-def label(stated: str | None, derived: str | None) -> str:
-    """``A`` for a stated class, ``A (derived)`` for a derived one, else ``unknown``."""
-    if stated is not None:
-        return stated
-    if derived is not None:
-        return f"{derived} (derived)"
-    return UNKNOWN
+label = text.class_label  # ``A``, ``A (derived)`` or ``unknown``
 
 
 def class_label(case: Case) -> str:

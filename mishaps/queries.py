@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlmodel import Session, col
 
 from mishaps import mds
+from mishaps.dates import date_period
 from mishaps.db import is_sqlite
 from mishaps.errors import MishapsError
 from mishaps.filters import Filters
@@ -40,8 +41,11 @@ from mishaps.models import (
     MishapMechanism,
     MishapSeries,
 )
-from mishaps.schema import Case, date_period
 from mishaps.searchindex import plain_words
+from mishaps.text import class_label
+
+if TYPE_CHECKING:  # a listing needs no pydantic model: schema is imported where a Case is made
+    from mishaps.schema import Case
 
 
 def _aircraft_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
@@ -251,9 +255,10 @@ def matching_pks(session: Session, f: Filters) -> list[int]:
     return list(session.execute(_select_pks(session, f)).scalars())
 
 
-@dataclass(frozen=True)
-class Row:
-    """One line of `mishaps list`."""
+class Row(NamedTuple):
+    """One line of `mishaps list`. A named tuple: a listing builds one per case, and a frozen
+    dataclass' ``__init__`` (one ``object.__setattr__`` per field) was a fifth of a large
+    listing's time (issue 16)."""
 
     id: str
     title: str
@@ -268,20 +273,11 @@ class Row:
 
     @property
     def class_label(self) -> str:
-        from mishaps.classes import label
-
-        return label(self.mishap_class, self.derived_class)
+        return class_label(self.mishap_class, self.derived_class)
 
     def as_dict(self) -> dict[str, Any]:
         """The row for output; ``class`` is the label people read: ``A`` or ``A (derived)``."""
-        # The field names once per class, not dataclasses.fields() per row: `list` calls this
-        # for every row it prints.
-        return {**{name: getattr(self, name) for name in _row_names()}, "class": self.class_label}
-
-
-@cache
-def _row_names() -> tuple[str, ...]:
-    return tuple(f.name for f in fields(Row))
+        return {**self._asdict(), "class": self.class_label}
 
 
 _SEP = "\x1f"  # joins a case's aircraft types inside SQL; no type name contains it
@@ -330,21 +326,22 @@ def list_mishaps(*, session: Session, filters: Filters) -> list[Row]:
     )
     if filters.limit is not None:
         stmt = stmt.limit(filters.limit)
-    return [
-        Row(
-            id=r[0],
-            title=r[1],
-            occurred_on=r[2],
-            mishap_class=r[3],
-            status=r[4],
-            service=r[5],
-            aircraft=", ".join(dict.fromkeys(r[6].split(_SEP))) if r[6] else "",
-            fatalities=r[7],
-            derived_class=r[8],
-            fiscal_year=r[9],
-        )
-        for r in session.connection().execute(stmt)
-    ]
+    result = session.connection().execute(stmt)
+    # The DBAPI's own tuples (fetched in C): every column is text or an integer, which no
+    # result processor changes, and SQLAlchemy's Row per case cost a tenth of the listing.
+    raw = result.cursor.fetchall() if result.cursor is not None else []
+    result.close()
+    new = tuple.__new__
+    sep = _SEP
+
+    def types(joined: str | None) -> str:
+        if not joined:
+            return ""
+        if sep not in joined:
+            return joined
+        return ", ".join(dict.fromkeys(joined.split(sep)))
+
+    return [new(Row, (r[0], r[1], r[2], r[3], r[4], r[5], types(r[6]), *r[7:])) for r in raw]
 
 
 def find_cases(*, session: Session, filters: Filters) -> list[Case]:

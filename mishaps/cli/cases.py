@@ -266,10 +266,13 @@ def list_(ctx: typer.Context, filters: Filters, format: FormatOpt = ListFormat.t
 
     Example: mishaps list --aircraft KC-135 --role tanker --since 2000 --format json
     """
-    from mishaps.output import Listing
+    from mishaps.output import Listing, Records
 
     db = open_database(ctx, readonly=True)
-    rows = [r.as_dict() for r in db.rows(filters)]
+    found = db.rows(filters)
+    # Each row's fields, then the class people read (Row.as_dict), without a dict per row.
+    keys = (*found[0]._fields, "class") if found else ()
+    rows = Records(keys, [(*r, r.class_label) for r in found])
     hint = db.aircraft_hint(filters.aircraft) if not rows and filters.aircraft else None
     count = plural(len(rows), "case")
     empty = f"No cases match: {hint}" if hint else "No cases match."

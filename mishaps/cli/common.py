@@ -7,13 +7,14 @@ import functools
 import inspect
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+import typer.core
 from typer.core import TyperArgument, TyperCommand, TyperOption
 
 from mishaps.errors import InvalidFilter, InvalidInput, MishapsError
@@ -99,10 +100,123 @@ class Command(TyperCommand):
 
 class App(typer.Typer):
     """A Typer app whose commands are ``Command``s unless told otherwise, so a command added by
-    anyone gets help and choice errors in the user's words without remembering to ask."""
+    anyone gets help and choice errors in the user's words without remembering to ask.
+
+    Its commands and sub-apps are turned into Click commands only when one is looked up: Typer
+    reads every command's signature and type hints before it prints the top-level help (7 ms of
+    `mishaps --help`'s 50 beyond `import typer`, issue 16); the help needs only names and
+    docstrings."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deferred: list[tuple[str, Any]] = []  # ("command" | "group", Typer's info), in order
+        self.info.cls = type("LazyGroup", (LazyGroup,), {"source": self})
 
     def command(self, *args: Any, cls: Any = None, **kwargs: Any) -> Any:
-        return super().command(*args, cls=cls or Command, **kwargs)
+        register = super().command(*args, cls=cls or Command, **kwargs)
+
+        def defer(func: F) -> F:
+            register(func)
+            self.deferred.append(("command", self.registered_commands.pop()))
+            return func
+
+        return defer
+
+    def add_typer(self, *args: Any, **kwargs: Any) -> None:
+        super().add_typer(*args, **kwargs)
+        self.deferred.append(("group", self.registered_groups.pop()))
+
+
+class _Stub(typer.core.TyperCommand):
+    """What the help of the group lists for a command not built yet: its name and help."""
+
+
+class _LazyCommands(MutableMapping[str, Any]):
+    """A group's commands by name; each is built by Typer on first access."""
+
+    def __init__(self, builders: dict[str, tuple[_Stub, Callable[[], Any]]]) -> None:
+        self.builders = builders
+        self.built: dict[str, Any] = {}
+
+    def stub(self, name: str) -> Any:
+        return self.built.get(name) or self.builders[name][0]
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.built:
+            self.built[name] = self.builders[name][1]()
+        return self.built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self.builders.setdefault(name, (command, lambda: command))
+        self.built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self.builders[name]
+        self.built.pop(name, None)
+
+    def __iter__(self) -> Any:
+        return iter(self.builders)
+
+    def __len__(self) -> int:
+        return len(self.builders)
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """A Typer group over an ``App``'s deferred commands (``source``, set per app)."""
+
+    source: App
+    _listing = False  # while the help lists the commands: stubs will do
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        import typer.main as tm
+
+        short = self.source.pretty_exceptions_short
+        builders: dict[str, tuple[_Stub, Callable[[], Any]]] = {}
+        # Typer's order: the commands as registered, then the sub-apps.
+        for kind, info in sorted(self.source.deferred, key=lambda d: d[0] == "group"):
+            build: Callable[[], Any]
+            if kind == "command":
+                name = info.name or tm.get_command_name(info.callback.__name__)
+                text = inspect.getdoc(info.callback) if info.help is None else info.help
+                stub = _Stub(name=name, help=text, short_help=info.short_help, hidden=info.hidden)
+                build = functools.partial(
+                    tm.get_command_from_info,
+                    info,
+                    pretty_exceptions_short=short,
+                    rich_markup_mode=self.rich_markup_mode,
+                )
+            else:
+                solved = tm.solve_typer_info_defaults(info)
+                name = solved.name
+                stub = _Stub(
+                    name=name, help=solved.help, short_help=solved.short_help, hidden=solved.hidden
+                )
+                build = functools.partial(
+                    tm.get_group_from_info,
+                    info,
+                    pretty_exceptions_short=short,
+                    rich_markup_mode=self.rich_markup_mode,
+                    suggest_commands=self.suggest_commands,
+                )
+            builders[name] = (stub, build)
+        self.commands = _LazyCommands(builders)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # Typer's reads .items(), which would build them all
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if self._listing and isinstance(self.commands, _LazyCommands):
+            return self.commands.stub(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # Typer's own listing, reading names and help from the stubs: nothing is built.
+        self._listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._listing = False
 
 
 def err(message: str) -> None:
@@ -182,13 +296,14 @@ def write_bytes(
 
 
 def emit(listing: "Listing", fmt: "ListFormat | str") -> None:
-    """Print rows through the one output path (``mishaps.output.render``)."""
-    from mishaps.output import render
+    """Print rows through the one output path (``mishaps.output.write``), as they are made."""
+    from mishaps.output import write
 
-    out = render(listing, fmt.value if isinstance(fmt, Enum) else fmt)
-    if out.stdout:
-        typer.echo(out.stdout, nl=False)
-    for line in out.stderr:
+    def out(text: str) -> None:
+        if text:
+            typer.echo(text, nl=False)
+
+    for line in write(listing, fmt.value if isinstance(fmt, Enum) else fmt, out):
         err(line)
 
 
