@@ -326,8 +326,9 @@ def test_round_trip_with_new_fields_is_byte_identical(
 
 
 def test_csv_carries_mechanism_series_and_approximate_coordinates(runner, tmp_path) -> None:
+    from mishaps.csvfile import COLUMNS as CSV_COLUMNS
     from mishaps.ingest import load_files
-    from mishaps.output import CSV_COLUMNS, case_csv_row, to_csv
+    from mishaps.output import case_csv_row, to_csv
 
     (loaded,) = load_files([write(tmp_path, FULL)])
     row = case_csv_row(loaded.case)
@@ -345,8 +346,9 @@ def test_csv_carries_mechanism_series_and_approximate_coordinates(runner, tmp_pa
 
 
 def test_csv_approximate_cell_must_be_true_or_false(runner, tmp_path) -> None:
+    from mishaps.csvfile import COLUMNS as CSV_COLUMNS
     from mishaps.ingest import load_files
-    from mishaps.output import CSV_COLUMNS, case_csv_row, to_csv
+    from mishaps.output import case_csv_row, to_csv
 
     (loaded,) = load_files([write(tmp_path, FULL)])
     row = {**case_csv_row(loaded.case), "approximate": "maybe"}
