@@ -270,13 +270,23 @@ def _candidates(
 
 def similar_to_case(*, session: Session, mishap_id: str, limit: int = 10) -> list[Match]:
     """The other cases most like ``mishap_id``, best first, each with why."""
+    return similar_to_cases(session=session, mishap_ids=[mishap_id], limit=limit)[mishap_id]
+
+
+def similar_to_cases(
+    *, session: Session, mishap_ids: list[str], limit: int = 10
+) -> dict[str, list[Match]]:
+    """``similar_to_case`` for several cases, looking the index up once for all of them."""
     from mishaps.errors import NotFound
 
     ix = _index(session)
-    i = ix.by_id.get(mishap_id)
-    if i is None:
-        raise NotFound(f"no mishap with id {mishap_id!r} (list them with: mishaps list)")
-    return _rank(ix, ix.features[i], ix.vectors[i], exclude=i, limit=limit)
+    out: dict[str, list[Match]] = {}
+    for mishap_id in mishap_ids:
+        i = ix.by_id.get(mishap_id)
+        if i is None:
+            raise NotFound(f"no mishap with id {mishap_id!r} (list them with: mishaps list)")
+        out[mishap_id] = _rank(ix, ix.features[i], ix.vectors[i], exclude=i, limit=limit)
+    return out
 
 
 def similar_to_text(*, session: Session, text_: str, limit: int = 10) -> list[Match]:

@@ -111,17 +111,17 @@ def related_cases(*, session: Any, cases: Sequence[Case]) -> dict[str, Related]:
     """Each case's series (by title) and, for summaries of up to SIMILAR_IN_SUMMARY_MAX cases,
     its three most similar cases in the database with the reasons (mishaps.similar)."""
     from mishaps.research import series_titles
-    from mishaps.similar import similar_to_case
+    from mishaps.similar import similar_to_cases
 
     titles = series_titles()
+    ranked = (
+        similar_to_cases(session=session, mishap_ids=[c.id for c in cases], limit=3)
+        if len(cases) <= SIMILAR_IN_SUMMARY_MAX
+        else {}
+    )
     out: dict[str, Related] = {}
     for c in cases:
-        similar: list[RelatedCase] = []
-        if len(cases) <= SIMILAR_IN_SUMMARY_MAX:
-            similar = [
-                RelatedCase(m.id, m.title, "; ".join(m.reasons))
-                for m in similar_to_case(session=session, mishap_id=c.id, limit=3)
-            ]
+        similar = [RelatedCase(m.id, m.title, "; ".join(m.reasons)) for m in ranked.get(c.id, [])]
         out[c.id] = Related([titles.get(sid, sid) for sid in c.series], similar)
     return out
 
