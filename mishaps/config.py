@@ -22,13 +22,9 @@ def seed_dir() -> Path:
     return _bundled("seed_data", "seed_data")
 
 
-# Files in seed_data/ that are not cases: the series table (issue 13) lives beside the cases.
-SEED_NON_CASE_FILES = frozenset({"series.yaml"})
-
-
 def seed_case_files() -> list[Path]:
-    """The seed cases, one YAML file each, sorted by name (series.yaml is not a case)."""
-    return sorted(p for p in seed_dir().glob("*.yaml") if p.name not in SEED_NON_CASE_FILES)
+    """The seed cases, one YAML file each, sorted by name."""
+    return sorted(seed_dir().glob("*.yaml"))
 
 
 def templates_dir() -> Path:

@@ -123,16 +123,10 @@ class Series:
 
 @cache
 def _series_file() -> tuple[Series, ...]:
-    from mishaps.config import seed_dir
+    """The shipped series table, ``mishaps/data/series.yaml``."""
+    from mishaps.taxonomy import load_document
 
-    path = seed_dir() / "series.yaml"
-    if not path.exists():  # the series table is optional reference data
-        return ()
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with path.open(encoding="utf-8") as fh:
-        doc = yaml.load(fh, Loader=loader) or []
+    doc: Any = load_document("series.yaml") or []
     entries = doc.get("series", []) if isinstance(doc, dict) else doc
     return tuple(
         Series(
@@ -156,7 +150,7 @@ def _as_text(value: Any) -> Any:
 
 
 def all_series(*, session: Session) -> list[dict[str, Any]]:
-    """The series (seed_data/series.yaml, and any id a case names that the file lacks), each
+    """The series (mishaps/data/series.yaml, and any id a case names that the file lacks), each
     with its number of cases in the database."""
     ms = _columns(MishapSeries)
     counts: dict[str, int] = {

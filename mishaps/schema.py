@@ -217,7 +217,7 @@ class Case(_Model):
     fatalities: Count | None = None
     injuries: Count | None = None
     occurrence_categories: list[Annotated[str, BeforeValidator(_category)]] = []
-    series: list[CaseId] = []  # ids of the series the case belongs to (seed_data/series.yaml)
+    series: list[CaseId] = []  # ids of the series the case belongs to (mishaps/data/series.yaml)
     aircraft: Annotated[list[AircraftIn], Field(min_length=1)]
     findings: list[FindingIn] = []
     summary: Text

@@ -724,9 +724,9 @@ def test_tanker_receiver_matrix_counts_every_pair_and_keeps_no_receiver() -> Non
 def test_summary_shows_each_case_s_series_and_most_similar_cases(report, seeded_db, runner) -> None:
     import yaml
 
-    from mishaps.config import seed_dir
+    from mishaps.config import data_dir
 
-    series = yaml.safe_load((seed_dir() / "series.yaml").read_text(encoding="utf-8"))
+    series = yaml.safe_load((data_dir() / "series.yaml").read_text(encoding="utf-8"))
     member = next(c for c in seed_cases() if c.get("series"))
     title = next(s["title"] for s in series if s["id"] == member["series"][0])
     ranked = json.loads(runner("similar", member["id"], "--limit", "3", "--format", "json").stdout)

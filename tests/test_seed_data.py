@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import yaml
 
-from mishaps.config import seed_dir
+from mishaps.config import data_dir, seed_dir
 from tests.conftest import SEED_FILES, seed_cases
 
 
 def load_series() -> list[dict]:
-    return yaml.safe_load((seed_dir() / "series.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load((data_dir() / "series.yaml").read_text(encoding="utf-8"))
 
 
 def test_every_seed_case_passes_strict_validation(runner) -> None:
