@@ -71,6 +71,12 @@ def nations_of(service: str) -> Nations:
     return Nations(tuple(codes), tuple(unmapped), no_nation)
 
 
+def nation_name(code: str) -> str | None:
+    """The name people read for a nation's ISO code (``GB`` -> ``United Kingdom``)."""
+    names: dict[str, str] = document().get("names") or {}
+    return names.get(code)
+
+
 def nation_keys(service: str) -> list[str]:
     """What `stats --by nation` counts a case under: its nations' codes; ``unknown`` for a part
     the table does not know; ``none ...`` when every part is a known non-national operator."""

@@ -7,6 +7,7 @@ over an index that leads with the filtered column, and text goes through the ful
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from functools import cache
@@ -399,10 +400,11 @@ class StatRow:
     damage_unknown: int | None = None  # aircraft whose damage is not recorded
     phase: str | None = None  # for --by pair,phase
     mechanism: str | None = None  # for --by pair,mechanism
+    name: str | None = None  # the words for a coded key (category, mechanism, nation)
 
     def as_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        for optional in ("derived", "destroyed", "damage_unknown", "phase", "mechanism"):
+        for optional in ("derived", "destroyed", "damage_unknown", "phase", "mechanism", "name"):
             if out[optional] is None:
                 del out[optional]
         return out
@@ -417,12 +419,34 @@ class Stats:
     counts: str = "mishaps"  # what fatalities count: "mishaps" (their totals) or "aircraft"
 
 
+# Groupings whose keys are codes, and the words for a key (None where there are none: unknown).
+def _code_names(by: str) -> Callable[[str], str | None] | None:
+    from mishaps import nations, taxonomy
+
+    return {
+        "category": taxonomy.cictt_name,
+        "mechanism": taxonomy.mechanism_name,
+        "nation": nations.nation_name,
+    }.get(by)
+
+
 def stats(*, session: Session, filters: Filters, by: str) -> Stats:
     """Counts of mishaps and fatalities grouped by ``by``; unknown fatalities counted apart.
 
     ``class`` groups by the stated class, else the derived one, and counts the derived ones;
-    ``fy`` by US federal fiscal year (unknown when a partial date spans two).
+    ``fy`` by US federal fiscal year (unknown when a partial date spans two). Where the keys are
+    codes (category, mechanism, nation), each row carries their ``name`` too.
     """
+    result = _stats(session=session, filters=filters, by=by)
+    if (name_of := _code_names(by)) is None:
+        return result
+    from dataclasses import replace
+
+    rows = [replace(r, name=name_of(r.key) or r.key) for r in result.rows]
+    return replace(result, rows=rows)
+
+
+def _stats(*, session: Session, filters: Filters, by: str) -> Stats:
     if by not in STATS_BY:
         raise MishapsError(f"cannot group by {by!r}; choose one of {', '.join(STATS_BY)}")
     matching = _select_pks(session, filters).subquery()
@@ -708,7 +732,8 @@ def _nation_stats(session: Session, base: Any, total: StatRow) -> Stats:
         for key in nation_keys(service):
             members.setdefault(key, set()).add(pk)
     note = (
-        "a nation is the ISO code of the operating service's nation (mishaps/data/nations.yaml);"
+        "a nation is the ISO code of the operating service's nation (mishaps/data/nations.yaml),"
+        " named beside it;"
         " a mishap of several nations' services counts once under each; the total counts it once"
     )
     return Stats(by="nation", rows=_member_rows(members, fatalities), total=total, note=note)

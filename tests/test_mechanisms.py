@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,25 @@ def test_stats_by_nation_counts_a_joint_case_under_each_nation(runner, db_with_e
     assert data["total"]["mishaps"] == len(db_with_extras)
     assert rows[UNKNOWN] >= 1  # the Ruritanian case
     assert nation_keys("RAF / USAF (Air National Guard)") == ["GB", "US"]
+    names = {r["key"]: r["name"] for r in data["rows"]}
+    assert names["US"] == "United States" and names["GB"] == "United Kingdom"
+    assert names[UNKNOWN] == UNKNOWN
+    table = runner("stats", "--by", "nation").stdout
+    assert re.search(r"^GB +United Kingdom +\d", table, re.M), table
+
+
+def test_coded_groupings_name_their_keys_and_others_do_not(runner, seeded_db) -> None:
+    from mishaps.taxonomy import cictt_name, mechanism_name
+
+    def rows(by: str) -> list[dict]:
+        return json.loads(runner("stats", "--by", by, "--format", "json").stdout)["rows"]
+
+    for row in rows("category"):
+        assert row["name"] == (cictt_name(row["key"]) or row["key"])
+    for row in rows("mechanism"):
+        assert row["name"] == (mechanism_name(row["key"]) or row["key"])
+    assert any(r["name"] != r["key"] for r in rows("mechanism"))
+    assert all("name" not in r for r in rows("year") + rows("family"))
 
 
 def test_nations_are_read_from_the_service_field() -> None:
@@ -159,6 +179,8 @@ def test_every_nation_entry_is_an_iso_code_with_a_source() -> None:
         assert entry.get("source") or entry.get("note"), entry
         if entry["nation"] is None:
             assert entry.get("note"), entry  # why it is no nation's service
+        else:
+            assert doc["names"].get(entry["nation"]), entry  # the words people read for it
 
 
 def test_validate_warns_about_a_service_without_a_nation(runner, tmp_path) -> None:

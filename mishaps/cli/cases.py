@@ -336,6 +336,8 @@ def stats_columns(result: "Stats") -> list[tuple[str, str]]:
     by = result.by
     key = {"fy": "fiscal year", "pair,phase": "pair", "pair,mechanism": "pair"}.get(by, by)
     columns = [("key", key)]
+    if any(r.name is not None for r in result.rows):
+        columns.append(("name", "name"))
     if by == "pair,phase":
         columns.append(("phase", "phase"))
     if by == "pair,mechanism":
@@ -408,7 +410,7 @@ def stats_listing(result: "Stats", *, hint: str | None = None) -> "Listing":
         rows,
         columns,
         csv_columns=[k for k, _ in columns],
-        shown=[*rows, result.total.as_dict()],
+        shown=[*rows, {"name": "", **result.total.as_dict()}],
         document={"by": result.by, "counts": result.counts},
         after={"total": result.total.as_dict(), "note": result.note},
         notes=notes,
