@@ -193,7 +193,8 @@ class CaseView:
     causes: list[Item]
     contributing: list[Item]
     other_findings: list[Item]
-    no_cause: str  # what page 1 says when no cause is stated: Not determined / Not yet public
+    no_cause: str  # what page 1 says when no cause is stated (NO_CAUSE, by status)
+    no_cause_note: str  # the sentence after it
     categories: list[Labelled]
     hfacs: list[Labelled]
     sources: list[SourceRef]
@@ -412,6 +413,22 @@ def class_note(case: Case, class_label: str) -> str | None:
     )
 
 
+# What a case without a stated cause says instead, by its information status: a final report
+# that names none has not determined one; a case with official statements but no report is
+# still open; a case known from the press alone may never have had a public investigation.
+NO_CAUSE: dict[Status, tuple[str, str]] = {
+    Status.final: ("Not determined", "The sources state no cause."),
+    Status.preliminary: (
+        "Not yet public",
+        "No report has been released; no source in this database gives an investigation's cause.",
+    ),
+    Status.press: (
+        "Not in the public sources",
+        "Known from press reports only; no source in this database gives an investigation's cause.",
+    ),
+}
+
+
 def cause_line(view_causes: Sequence[Item], no_cause: str, *, words: int = 16) -> str:
     if not view_causes:
         return no_cause
@@ -508,7 +525,7 @@ def case_view(
         ]
 
     causes = items(FindingKind.cause)
-    no_cause = "Not determined" if case.status is Status.final else "Not yet public"
+    no_cause, no_cause_note = NO_CAUSE[case.status]
     line, rests_on = status_words(case)
     return CaseView(
         case=case,
@@ -520,6 +537,7 @@ def case_view(
         contributing=items(FindingKind.contributing),
         other_findings=items(FindingKind.finding, FindingKind.recommendation),
         no_cause=no_cause,
+        no_cause_note=no_cause_note,
         categories=[
             Labelled(c, cictt_name(c) or "name not in the CICTT table")
             for c in case.occurrence_categories
