@@ -80,6 +80,15 @@ def uri_links(path: Path) -> set[str]:
     return out
 
 
+def test_the_earliest_case_says_no_earlier_case_was_found_and_where_it_looked(
+    report, seeded_db
+) -> None:
+    first = min(seed_cases(), key=lambda c: (str(c["occurred_on"]), c["id"]))
+    text = " ".join(pdf_text(report("brief", first["id"]))[0].split())
+    said = text[text.index("Previous similar mishaps") : text.index("Where the facts come from")]
+    assert "None found among earlier cases in this database" in said, said
+
+
 @pytest.mark.parametrize("case", seed_cases(), ids=lambda c: c["id"])
 def test_page_one_of_each_seed_case_is_the_whole_brief_in_words(report, seeded_db, case) -> None:
     from mishaps.reports.labels import day

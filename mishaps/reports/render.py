@@ -25,7 +25,7 @@ from mishaps.errors import ReportError
 from mishaps.files import PDF_ATTACHMENT as ATTACHMENT_NAME
 from mishaps.output import money, show_value
 from mishaps.progress import ProgressCallback, from_weasyprint
-from mishaps.reports import charts
+from mishaps.reports import charts, labels
 
 PDF_VARIANTS = (
     "pdf/a-1b",
@@ -63,6 +63,7 @@ def environment(directory: Path | None = None) -> Environment:
     env.filters["unknown"] = show_value
     env.filters["money"] = money
     env.filters["designators"] = designators
+    env.filters["lower_first"] = labels.lower_first
     env.globals["chart_layout"] = charts.layout
     env.globals["column_layout"] = charts.columns
     return env
