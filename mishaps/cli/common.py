@@ -523,30 +523,33 @@ FILTER_OPTIONS: list[tuple[str, Any]] = [
 ]
 
 
-def filter_options(func: F) -> F:
-    """Add the shared filter options to a command and hand it one ``filters: Filters``.
+def option_group(
+    name: str, options: list[tuple[str, Any]], build: Callable[[dict[str, Any]], Any]
+) -> Callable[[F], F]:
+    """A decorator that declares ``options`` on a command and hands it one value, ``name``,
+    made by ``build`` from theirs: a group of options is declared once and read one way."""
 
-    Every query command spells its filters the same way because they are declared once, here.
-    """
-    sig = inspect.signature(func)
-    kept = [p for p in sig.parameters.values() if p.name != "filters"]
-    added = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ann)
-        for name, ann in FILTER_OPTIONS
-    ]
+    def decorate(func: F) -> F:
+        sig = inspect.signature(func)
+        kept = [p for p in sig.parameters.values() if p.name != name]
+        added = [
+            inspect.Parameter(opt, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ann)
+            for opt, ann in options
+        ]
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        values = {name: kwargs.pop(name, None) for name, _ in FILTER_OPTIONS}
-        kwargs["filters"] = make_filters(values)
-        return func(*args, **kwargs)
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs[name] = build({opt: kwargs.pop(opt, None) for opt, _ in options})
+            return func(*args, **kwargs)
 
-    wrapper.__signature__ = sig.replace(parameters=kept + added)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {
-        **{k: v for k, v in func.__annotations__.items() if k != "filters"},
-        **dict(FILTER_OPTIONS),
-    }
-    return wrapper  # type: ignore[return-value]
+        wrapper.__signature__ = sig.replace(parameters=kept + added)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {
+            **{k: v for k, v in func.__annotations__.items() if k != name},
+            **dict(options),
+        }
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def make_filters(values: dict[str, Any]) -> Filters:
@@ -555,3 +558,8 @@ def make_filters(values: dict[str, Any]) -> Filters:
         return Filters(**values)
     except InvalidFilter as exc:
         raise typer.BadParameter(exc.message, param_hint=option_name(exc.field)) from None
+
+
+# Add the shared filter options to a command and hand it one ``filters: Filters``: every query
+# command spells its filters the same way because they are declared once, here.
+filter_options = option_group("filters", FILTER_OPTIONS, make_filters)

@@ -15,12 +15,14 @@ from mishaps.cli.common import (
     open_database,
     write_bytes,
 )
+from mishaps.cli.marking import PANEL, marking_options
 from mishaps.errors import ReportError
 from mishaps.filters import Filters
 from mishaps.text import plural
 
 if TYPE_CHECKING:
     from mishaps.progress import Progress
+    from mishaps.reports.context import Marking
 
 app = App(
     help=(
@@ -31,7 +33,6 @@ app = App(
     rich_markup_mode=None,  # plain help, as the main app (see mishaps/cli/__init__.py)
 )
 
-PANEL = "Report"
 OutputOpt = Annotated[
     Path | None,
     typer.Option(
@@ -52,83 +53,6 @@ HtmlOpt = Annotated[
         rich_help_panel=PANEL,
     ),
 ]
-MarkingOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--marking",
-        envvar="MISHAPS_MARKING",
-        rich_help_panel=PANEL,
-        help="Banner at the top and bottom of every page, e.g. CUI or UNCLASSIFIED."
-        " No banner when unset.",
-    ),
-]
-DistributionOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--distribution",
-        envvar="MISHAPS_DISTRIBUTION",
-        metavar="A..F",
-        rich_help_panel=PANEL,
-        help="Add the DoD distribution statement (DoDI 5230.24) on the first page.",
-    ),
-]
-ReasonOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--distribution-reason",
-        envvar="MISHAPS_DISTRIBUTION_REASON",
-        rich_help_panel=PANEL,
-        help="Reason for statements B-E, e.g. 'Administrative or Operational Use'.",
-    ),
-]
-OfficeOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--controlling-office",
-        envvar="MISHAPS_CONTROLLING_OFFICE",
-        rich_help_panel=PANEL,
-        help="Controlling DoD office for statements B-F.",
-    ),
-]
-CUI_PANEL = "CUI designation indicator (DoDI 5200.48; needed with --marking CUI...)"
-ControlledByOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--cui-controlled-by",
-        envvar="MISHAPS_CUI_CONTROLLED_BY",
-        rich_help_panel=CUI_PANEL,
-        help="Controlled by: the DoD Component and office, e.g. 'Department of the Air Force,"
-        " HQ AMC/SE'.",
-    ),
-]
-CategoryOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--cui-category",
-        envvar="MISHAPS_CUI_CATEGORY",
-        rich_help_panel=CUI_PANEL,
-        help="CUI category, e.g. 'OPSEC' or 'PRVCY'.",
-    ),
-]
-DisseminationOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--cui-dissemination",
-        envvar="MISHAPS_CUI_DISSEMINATION",
-        rich_help_panel=CUI_PANEL,
-        help="Limited dissemination control, e.g. FEDCON or NOFORN. A distribution statement"
-        " B-F stands in for it.",
-    ),
-]
-PocOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--cui-poc",
-        envvar="MISHAPS_CUI_POC",
-        rich_help_panel=CUI_PANEL,
-        help="Point of contact: a name and a phone number or e-mail address.",
-    ),
-]
 VariantOpt = Annotated[
     str | None,
     typer.Option(
@@ -143,11 +67,11 @@ VariantOpt = Annotated[
 def _options(
     html: Path | None,
     output: Path | None,
-    marking: Any,
+    marking: "Marking",
     variant: str | None,
     **extra: Any,
 ) -> Any:
-    from mishaps.reports.context import Marking, generation_time
+    from mishaps.reports.context import generation_time
     from mishaps.reports.make import Options
 
     if html is None and output is None:
@@ -162,7 +86,7 @@ def _options(
             if not parent.is_dir() or not os.access(parent, os.W_OK):
                 raise ReportError(f"cannot write {target}: {parent} is not a writable directory")
     return Options(
-        marking=Marking(*marking),
+        marking=marking,
         generated_at=generation_time(),
         variant=variant,
         html_only=output is None,
@@ -182,21 +106,15 @@ def _write(report: Any, html: Path | None, output: Path | None, protect: list[Pa
 
 @app.command()
 @handle_errors
+@marking_options
 def brief(
     ctx: typer.Context,
     mishap_id: Annotated[
         str, typer.Argument(metavar="ID", help="The case id, as `mishaps list` shows it.")
     ],
+    marking: "Marking",
     output: OutputOpt = None,
     html: HtmlOpt = None,
-    marking: MarkingOpt = None,
-    distribution: DistributionOpt = None,
-    distribution_reason: ReasonOpt = None,
-    controlling_office: OfficeOpt = None,
-    cui_controlled_by: ControlledByOpt = None,
-    cui_category: CategoryOpt = None,
-    cui_dissemination: DisseminationOpt = None,
-    cui_poc: PocOpt = None,
     pdf_variant: VariantOpt = None,
     annex: Annotated[
         bool,
@@ -211,9 +129,7 @@ def brief(
 
     Example: mishaps report brief 2013-05-03-shell-77 --marking UNCLASSIFIED -o shell77.pdf
     """
-    marks = (marking, distribution, distribution_reason, controlling_office)
-    cui = (cui_controlled_by, cui_category, cui_dissemination, cui_poc)
-    options = _options(html, output, (*marks, *cui), pdf_variant, annex=annex)
+    options = _options(html, output, marking, pdf_variant, annex=annex)
     db = open_database(ctx, readonly=True)
     report = db.brief(mishap_id, options)
     _write(report, html, output, db.files())
@@ -222,19 +138,13 @@ def brief(
 @app.command()
 @handle_errors
 @filter_options
+@marking_options
 def summary(
     ctx: typer.Context,
     filters: Filters,
+    marking: "Marking",
     output: OutputOpt = None,
     html: HtmlOpt = None,
-    marking: MarkingOpt = None,
-    distribution: DistributionOpt = None,
-    distribution_reason: ReasonOpt = None,
-    controlling_office: OfficeOpt = None,
-    cui_controlled_by: ControlledByOpt = None,
-    cui_category: CategoryOpt = None,
-    cui_dissemination: DisseminationOpt = None,
-    cui_poc: PocOpt = None,
     pdf_variant: VariantOpt = None,
     calendar_years: Annotated[
         bool,
@@ -257,9 +167,7 @@ def summary(
 
     Example: mishaps report summary --aircraft KC-46 --marking UNCLASSIFIED -o kc46.pdf
     """
-    marks = (marking, distribution, distribution_reason, controlling_office)
-    cui = (cui_controlled_by, cui_category, cui_dissemination, cui_poc)
-    options = _options(html, output, (*marks, *cui), pdf_variant, calendar_years=calendar_years)
+    options = _options(html, output, marking, pdf_variant, calendar_years=calendar_years)
     db = open_database(ctx, readonly=True)
     with _Progress(progress) as bar:
         report = db.summary(filters, options, progress=bar.update)

@@ -5,18 +5,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mishaps.cli.common import err, handle_errors, open_database
-from mishaps.cli.report import (
-    CategoryOpt,
-    ControlledByOpt,
-    DisseminationOpt,
-    DistributionOpt,
-    MarkingOpt,
-    OfficeOpt,
-    PocOpt,
-    ReasonOpt,
-)
+from mishaps.cli.marking import marking_options
 
 if TYPE_CHECKING:
+    from mishaps.reports.context import Marking
     from mishaps.web.server import Serving, Snapshotting
 
 PortOpt = Annotated[
@@ -35,19 +27,13 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @handle_errors
+@marking_options
 def serve(
     ctx: typer.Context,
+    marking: "Marking",
     port: PortOpt = 8001,
     host: HostOpt = "127.0.0.1",
     open_browser: OpenOpt = False,
-    marking: MarkingOpt = None,
-    distribution: DistributionOpt = None,
-    distribution_reason: ReasonOpt = None,
-    controlling_office: OfficeOpt = None,
-    cui_controlled_by: ControlledByOpt = None,
-    cui_category: CategoryOpt = None,
-    cui_dissemination: DisseminationOpt = None,
-    cui_poc: PocOpt = None,
 ) -> None:
     """Browse the cases in a web browser: facets, search, a map and PDF briefs, all offline.
 
@@ -56,19 +42,16 @@ def serve(
 
     Example: mishaps serve --open --marking UNCLASSIFIED
     """
-    from mishaps.reports.context import Marking, cui_block
+    from mishaps.reports.context import cui_block
 
-    marks = (marking, distribution, distribution_reason, controlling_office)
-    cui = (cui_controlled_by, cui_category, cui_dissemination, cui_poc)
-    brief_marking = Marking(*marks, *cui)
-    cui_block(brief_marking)  # a CUI marking without its indicator is refused before serving
+    cui_block(marking)  # a CUI marking without its indicator is refused before serving
     db = open_database(ctx)
     if host not in LOOPBACK:
         err(f"warning: listening on {host}: anyone who can reach this machine can read the cases")
     db.serve(
         host=host,
         port=port,
-        marking=brief_marking,
+        marking=marking,
         open_browser=open_browser,
         on_event=announce,
     )
