@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from mishaps import store
-from mishaps.db import retrying, write_session
+from mishaps.db import is_sqlite, retrying, write_session
 from mishaps.errors import Conflict, InvalidInput, NotFound, Problem
 from mishaps.files import Record, read_records
 from mishaps.schema import Case, uncited, validate_case
@@ -154,9 +154,16 @@ def import_cases(
 ) -> ImportResult:
     """Write validated cases in one transaction (or, with dry_run, only say what would happen);
     run again if another writer's transaction interrupted it (db.retrying)."""
+    # Every row and history document is built before the write transaction, so that the writer
+    # lock, which every other writer waits for, is held only for the SQL (issue 11, item 12).
+    ready: list[tuple[store.Prepared, str]] = []
+    if not dry_run:
+        cases = [i.case for i in items]
+        prepared = store.prepare(cases, sqlite=is_sqlite(engine))
+        ready = list(zip(prepared, map(store.document, cases), strict=True))
     return retrying(
         lambda: _import_once(
-            engine, items, on_conflict=on_conflict, dry_run=dry_run, command=command
+            engine, items, ready, on_conflict=on_conflict, dry_run=dry_run, command=command
         )
     )
 
@@ -164,6 +171,7 @@ def import_cases(
 def _import_once(
     engine: Engine,
     items: Sequence[Loaded],
+    ready: Sequence[tuple[store.Prepared, str]],
     *,
     on_conflict: OnConflict,
     dry_run: bool,
@@ -179,24 +187,25 @@ def _import_once(
                 f"already in the database: {shown}; nothing imported"
                 " (use --on-conflict skip or --on-conflict replace)"
             )
-        new = [i for i in items if i.case.id not in existing]
-        old = [i for i in items if i.case.id in existing]
-        result.added = [i.case.id for i in new]
+        new = [k for k, i in enumerate(items) if i.case.id not in existing]
+        old = [k for k, i in enumerate(items) if i.case.id in existing]
+        result.added = [items[k].case.id for k in new]
         if on_conflict is OnConflict.replace:
-            result.replaced = [i.case.id for i in old]
+            result.replaced = [items[k].case.id for k in old]
         else:
-            result.skipped = [i.case.id for i in old]
+            result.skipped = [items[k].case.id for k in old]
         if dry_run:
             session.rollback()
             return result
         to_write = new + (old if on_conflict is OnConflict.replace else [])
         if on_conflict is OnConflict.replace and old:
-            store.delete_by_pk(session, [existing[i.case.id] for i in old])
-        store.insert_cases(session, [i.case for i in to_write])
-        by_file: dict[str, list[tuple[str, str, Case | None]]] = {}
-        for i in to_write:
-            action = "replace" if i.case.id in existing else "insert"
-            by_file.setdefault(i.file, []).append((i.case.id, action, i.case))
+            store.delete_by_pk(session, [existing[items[k].case.id] for k in old])
+        store.insert_prepared(session, [ready[k][0] for k in to_write])
+        by_file: dict[str, list[tuple[str, str, str | Case | None]]] = {}
+        for k in to_write:
+            mishap_id = items[k].case.id
+            action = "replace" if mishap_id in existing else "insert"
+            by_file.setdefault(items[k].file, []).append((mishap_id, action, ready[k][1]))
         for file, entries in by_file.items():
             store.record_revisions(session, entries, command=command, file=file)
     return result

@@ -42,7 +42,7 @@ from mishaps.models import (
     MishapMechanism,
     MishapSeries,
 )
-from mishaps.searchindex import plain_words
+from mishaps.searchindex import fold, plain_words
 from mishaps.text import class_label
 
 if TYPE_CHECKING:  # a listing needs no pydantic model: schema is imported where a Case is made
@@ -94,10 +94,11 @@ def _terms(text_: str) -> list[tuple[str, bool]]:
     """User text -> search terms, each with whether it is a prefix (a trailing *).
 
     Designators become the one token they are indexed under (mishaps.store): ``KC-46`` is the
-    token kc46, which every KC-46A's text carries, not the phrase "kc" "46".
+    token kc46, which every KC-46A's text carries, not the phrase "kc" "46". Words are folded
+    as the index holds them (searchindex.fold): "café" is "cafe" on both backends.
     """
     terms = []
-    for word in _WORD.findall(mds.designator_query(text_)):
+    for word in _WORD.findall(mds.designator_query(fold(text_))):
         star = word.endswith("*")
         word = word.rstrip("*").replace('"', "")
         # A term is searched for its letters and digits, as the index holds them; one with

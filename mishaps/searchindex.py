@@ -4,11 +4,16 @@ Plain SQL by column name, importing neither the models nor ``db``, so that a mig
 rebuild the entries on the schema of its day (a migration must not import the code that runs
 migrations: ``store`` -> ``db`` -> ``migrations``). SQLite keeps them in FTS5 (``mishap_fts``),
 PostgreSQL in a tsvector table (``mishap_search``).
+
+Both backends are given the same text, folded here (``fold``): FTS5's unicode61 tokenizer drops
+some accents by itself and PostgreSQL's parser none, so folding in Python is what makes "é" find
+"e" on both, with no server extension (``unaccent`` needs a superuser to install).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -33,6 +38,17 @@ def _is_sqlite(session: Session) -> bool:
 _NOT_A_TOKEN = re.compile(r"[\W_]+")
 
 
+def fold(text_: str) -> str:
+    """Text as both search indexes hold it, and as queries are read: case folded, compatibility
+    forms made plain, accents and other combining marks dropped ("Straße", "ＣＡＦÉ" and
+    "café" are "strasse", "cafe", "cafe"). ASCII text is left as it is: both backends fold its
+    case themselves, and the check is most of the cost of indexing it."""
+    if text_.isascii():
+        return text_
+    decomposed = unicodedata.normalize("NFKD", text_.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def plain_words(text_: str) -> str:
     """Text as FTS5's unicode61 tokenizer sees it: runs of letters and digits, nothing else.
 
@@ -49,23 +65,25 @@ def with_designators(text_: str, *more: str) -> str:
     return f"{text_}\n{' '.join(tokens)}" if tokens else text_
 
 
-def index_rows(
-    session: Session, items: Sequence[tuple[int, str, str, Sequence[str], Sequence[str]]]
-) -> None:
-    """Search entries from (pk, title, summary, finding texts, aircraft types)."""
-    sqlite = _is_sqlite(session)
+def search_texts(
+    title: str, summary: str, findings: Sequence[str], types: Sequence[str], *, sqlite: bool
+) -> dict[str, str]:
+    """A case's text as its search entry holds it, by column (title, summary, findings).
+
+    Pure, so that an import builds it before its write transaction and holds the writer lock
+    only for the SQL (store.prepare)."""
     clean = (lambda s: s) if sqlite else plain_words
-    rows = [
-        {
-            "pk": pk,
-            # The aircraft types' designators go with the title: a case is about its aircraft.
-            "title": clean(with_designators(title, *types)),
-            "summary": clean(with_designators(summary)),
-            "findings": clean(with_designators("\n".join(findings))),
-        }
-        for pk, title, summary, findings, types in items
-    ]
-    if sqlite:
+    return {
+        # The aircraft types' designators go with the title: a case is about its aircraft.
+        "title": clean(with_designators(fold(title), *map(fold, types))),
+        "summary": clean(with_designators(fold(summary))),
+        "findings": clean(with_designators(fold("\n".join(findings)))),
+    }
+
+
+def insert_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Search entries from ``search_texts`` rows, each with the case's key as ``pk``."""
+    if _is_sqlite(session):
         session.execute(
             text(
                 "INSERT INTO mishap_fts(rowid, title, summary, findings)"
@@ -82,6 +100,20 @@ def index_rows(
             ),
             rows,
         )
+
+
+def index_rows(
+    session: Session, items: Sequence[tuple[int, str, str, Sequence[str], Sequence[str]]]
+) -> None:
+    """Search entries from (pk, title, summary, finding texts, aircraft types)."""
+    sqlite = _is_sqlite(session)
+    insert_entries(
+        session,
+        [
+            {"pk": pk, **search_texts(title, summary, findings, types, sqlite=sqlite)}
+            for pk, title, summary, findings, types in items
+        ],
+    )
 
 
 def reindex(session: Session) -> int:

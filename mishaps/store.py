@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, insert, select, text
 from sqlmodel import Session
@@ -33,7 +33,7 @@ from mishaps.models import (
     Source,
 )
 from mishaps.schema import Case, date_period
-from mishaps.searchindex import chunks, index_rows
+from mishaps.searchindex import chunks, insert_entries, search_texts
 
 
 def _table(model: Any) -> Any:
@@ -130,24 +130,63 @@ def _mishap_row(case: Case) -> dict[str, Any]:
     )
 
 
+class Prepared(NamedTuple):
+    """A case's rows, built before its write transaction (``prepare``), so that the writer lock
+    is held for the SQL alone: building them was most of a 20,000-case import's transaction,
+    which every other writer waited out (issue 11, item 12)."""
+
+    case: Case
+    mishap: dict[str, Any]
+    children: list[tuple[Any, list[dict[str, Any]]]]  # (model, rows); insert sets mishap_pk
+    search: dict[str, str]  # searchindex.search_texts
+
+
+def prepare(cases: Sequence[Case], *, sqlite: bool) -> list[Prepared]:
+    """Every row of ``cases`` but their keys, which only the insert knows."""
+    return [
+        Prepared(
+            case,
+            _mishap_row(case),
+            list(_child_rows(0, case)),
+            search_texts(
+                case.title,
+                case.summary,
+                [f.text for f in case.findings],
+                [a.type for a in case.aircraft],
+                sqlite=sqlite,
+            ),
+        )
+        for case in cases
+    ]
+
+
 def insert_cases(session: Session, cases: Sequence[Case]) -> list[int]:
     """Insert new cases with all their rows and search entries; returns their keys."""
+    return insert_prepared(session, prepare(cases, sqlite=is_sqlite(session.get_bind())))
+
+
+def insert_prepared(session: Session, cases: Sequence[Prepared]) -> list[int]:
+    """Insert prepared cases (``prepare``) with all their rows and search entries; returns their
+    keys. The rows are reused as they are (only their keys are set): a retried transaction
+    inserts them again."""
     if not cases:
         return []
     # A plain executemany, then the keys by id: INSERT ... RETURNING with many rows makes
     # SQLAlchemy run one statement per row on SQLite and splice the results together, which is
     # quadratic (20,000 cases took 160 s); the id lookup is one indexed query per 500 ids.
-    session.execute(insert(_table(Mishap)), [_mishap_row(c) for c in cases])
-    found = pks_by_id(session, [c.id for c in cases])
-    pks = [found[c.id] for c in cases]
+    session.execute(insert(_table(Mishap)), [p.mishap for p in cases])
+    found = pks_by_id(session, [p.case.id for p in cases])
+    pks = [found[p.case.id] for p in cases]
     rows: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-    for pk, case in zip(pks, cases, strict=True):
-        for model, table_rows in _child_rows(pk, case):
+    for pk, p in zip(pks, cases, strict=True):
+        for model, table_rows in p.children:
+            for row in table_rows:
+                row["mishap_pk"] = pk
             rows[model].extend(table_rows)
     for model, table_rows in rows.items():
         if table_rows:
             session.execute(insert(_table(model)), table_rows)
-    _index(session, list(zip(pks, cases, strict=True)))
+    insert_entries(session, [{"pk": pk, **p.search} for pk, p in zip(pks, cases, strict=True)])
     return pks
 
 
@@ -208,16 +247,6 @@ def _aircraft_row(pk: int, pos: int, a: Any) -> dict[str, Any]:
         mds_series=parsed.series if parsed else None,
         type_norm=mds.normalize_type(a.type),
         family=mds.family(a.type),
-    )
-
-
-def _index(session: Session, items: list[tuple[int, Case]]) -> None:
-    index_rows(
-        session,
-        [
-            (pk, c.title, c.summary, [f.text for f in c.findings], [a.type for a in c.aircraft])
-            for pk, c in items
-        ],
     )
 
 
@@ -325,15 +354,21 @@ def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def document(case: Case) -> str:
+    """The case as its history entry holds it (JSON text)."""
+    return json.dumps(case.to_document(), ensure_ascii=False)
+
+
 def record_revisions(
     session: Session,
-    entries: Iterable[tuple[str, str, Case | None]],
+    entries: Iterable[tuple[str, str, Case | str | None]],
     *,
     command: str,
     file: str | None = None,
     at: str | None = None,
 ) -> None:
-    """Append one history entry per (case id, action, case after the change)."""
+    """Append one history entry per (case id, action, case after the change): the case, or its
+    ``document`` already made, or None for a delete."""
     when = at or now_utc()
     rows = [
         {
@@ -342,7 +377,7 @@ def record_revisions(
             "at": when,
             "command": command,
             "file": file,
-            "document": json.dumps(case.to_document(), ensure_ascii=False) if case else None,
+            "document": case if case is None or isinstance(case, str) else document(case),
         }
         for mid, action, case in entries
     ]

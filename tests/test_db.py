@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from sqlalchemy import text
 
 from mishaps.config import display_db, to_url
@@ -150,8 +151,6 @@ def as_first_revision_held_it(doc: dict) -> dict:
 @pytest.fixture
 def first_revision_db(runner, seeded_db, new_db, tmp_path) -> str:
     """A database at the first schema revision holding the seed cases and some history."""
-    import yaml
-
     docs = [
         as_first_revision_held_it(yaml.safe_load(p.read_text(encoding="utf-8"))) for p in SEED_FILES
     ]
@@ -379,3 +378,27 @@ def _without_later_fields(document: dict) -> dict:
             for key in LATER_FIELDS["finding"]:
                 finding.pop(key, None)
     return document
+
+
+def test_upgrade_folds_the_search_entries_written_before_folding(
+    runner, seeded_db, tmp_path, monkeypatch
+) -> None:
+    """Revision 0009 rebuilds the search entries: before it they held unfolded text, which the
+    folded queries of today miss on both backends ("strasse" for "Straße")."""
+    doc = yaml.safe_load(SEED_FILES[0].read_text(encoding="utf-8"))
+    path = tmp_path / "accented.json"
+    path.write_text(json.dumps({**doc, "id": "accented", "summary": "Over Straße."}, default=str))
+
+    def found() -> list[str]:
+        result = runner("list", "--search", "strasse", "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        return [r["id"] for r in json.loads(result.stdout)]
+
+    with monkeypatch.context() as unfolded:  # the entries as mishaps wrote them before 0009
+        unfolded.setattr("mishaps.searchindex.fold", lambda s: s)
+        assert runner("import", path).exit_code == 0
+    assert found() == []
+    set_revision(seeded_db, REVISIONS[REVISIONS.index("0009") - 1])
+    result = runner("db", "upgrade")
+    assert result.exit_code == 0, result.stderr
+    assert found() == ["accented"]
