@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install demo test lint bench bench-quick clean
+.PHONY: install demo test test-load lint bench bench-quick clean
 
 install: $(VENV)/.installed
 
@@ -18,6 +18,10 @@ demo: install
 
 test: install
 	$(BIN)/pytest
+
+# Concurrent importers at full size (issue 11): minutes of work, so apart from `make test`.
+test-load: install
+	$(BIN)/pytest -m load tests/test_load.py
 
 lint: install
 	$(BIN)/ruff check mishaps tests bench && $(BIN)/ruff format --check mishaps tests bench && $(BIN)/mypy
