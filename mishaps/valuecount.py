@@ -24,11 +24,13 @@ MAX_VALUES = 4_000_000
 # YAML is composed into nodes first (~500 bytes each with their marks, against ~60 for a JSON
 # value), so it gets fewer: 1.2 million values is ~11,000 real cases, ~30 MB of YAML.
 MAX_YAML_VALUES = 1_200_000
-# A CSV cell is a value; every line break counts as one too (a blank line is a row).
+# A CSV cell is a value (a blank line counts as one cell).
 MAX_CSV_CELLS = MAX_VALUES
 
+_NOT_JSON_SEPARATORS = bytes(b for b in range(256) if b not in b",:[{")
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _CSV_QUOTED = re.compile(rb'"[^"]*"')
+_YAML_BLANKS = " \t\n\r\x85\u2028\u2029"  # what libyaml takes for a blank or a line break
 
 
 def excess(raw: bytes, *, kind: str) -> str | None:
@@ -56,7 +58,7 @@ def _json_values(raw: bytes) -> int:
     Outside strings, each value after a list's or mapping's first follows a comma, each key
     comes before a colon and each first member after its bracket.
     """
-    upper = 1 + sum(raw.count(c) for c in (b",", b":", b"[", b"{"))
+    upper = 1 + len(raw.translate(None, _NOT_JSON_SEPARATORS))  # one pass, not four
     if upper <= MAX_VALUES:
         return upper
     strings = (raw.count(b'"') - raw.count(b'\\"')) // 2  # every string is a value or a key
@@ -68,7 +70,7 @@ def _json_values(raw: bytes) -> int:
 
 
 def _csv_cells(raw: bytes) -> int:
-    """Cells and line breaks; exact (outside quoted cells) when over MAX_CSV_CELLS."""
+    """Cells (a blank line is one); exact, outside quoted cells, when over MAX_CSV_CELLS."""
     upper = 1 + sum(raw.count(c) for c in (b",", b"\n", b"\r"))
     if upper <= MAX_CSV_CELLS:
         return upper
@@ -76,19 +78,21 @@ def _csv_cells(raw: bytes) -> int:
     if quoted > MAX_CSV_CELLS:
         return quoted
     bare = _CSV_QUOTED.sub(b"", raw)
-    return 1 + sum(bare.count(c) for c in (b",", b"\n", b"\r")) - bare.count(b"\r\n")
+    rows = bare.count(b"\n") + bare.count(b"\r") - bare.count(b"\r\n")
+    return bare.count(b",") + rows + (not bare.endswith((b"\n", b"\r")))
 
 
 def _yaml_values(text: str, loader: Any) -> int:
     """Nodes, keys included; an upper bound from indicators, else the parser's events.
 
-    Each of ``- : , [ { ?`` adds at most two nodes (a key and its value), so the bound holds
-    for every YAML text; plain text with hyphens and colons makes it two or three times the
-    true count, which only costs the exact count on big files.
+    A ``-`` followed by a blank or a break (an entry) adds one node, a ``[`` one (its first
+    entry); a ``:``, ``,``, ``{`` or ``?`` at most two (a key and its value, null when absent).
+    So the bound holds for every YAML text; real cases come out ~15% over the true count.
     """
     import yaml
 
-    upper = 1 + 2 * sum(text.count(c) for c in "-:,[{?")
+    entries = sum(text.count("-" + c) for c in _YAML_BLANKS) + text.endswith("-")
+    upper = 1 + entries + text.count("[") + 2 * sum(text.count(c) for c in ":,{?")
     if upper <= MAX_YAML_VALUES:
         return upper
     nodes = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent)
