@@ -497,7 +497,10 @@ def _validate_logical(data: Any, name: str) -> tuple[list[Any], list[dict[str, A
         seqs.add(rev["seq"])
         revisions.append(rev)
     if problems.shown:
-        raise InvalidInput(problems.result() + ([Problem(name, stopped)] if stopped else []))
+        # As import says it: a screenful, then where checking stopped or how many more.
+        raise InvalidInput(
+            [*problems.shown, Problem(name, stopped)] if stopped else problems.result()
+        )
     return cases, revisions
 
 
