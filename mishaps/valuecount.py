@@ -4,8 +4,8 @@ Parsing costs memory per value, not per byte: 64 MiB of ``[[],[],...]`` is 22 mi
 over 1.5 GiB once parsed, and a YAML node costs ~10x a JSON value (libyaml's nodes carry two
 marks each). So a file may hold at most so many values, counted from its bytes first:
 
-- an upper bound from separators alone (one ``bytes.count`` each, ~10 ms per 10 MB), enough for
-  every real file;
+- an upper bound from separators alone (one pass over the text: 0.07 s on 27 MB of JSON, ~3% of
+  parsing it), enough for every real file;
 - over it, a lower bound from the quotes (millions of tiny strings are refused at once);
 - between the two, the exact count: JSON and CSV with their quoted text cut out, YAML by its
   parser's events (stopping one past the limit, so a refusal costs seconds, not minutes).
@@ -41,8 +41,8 @@ def excess(raw: bytes, *, kind: str) -> str | None:
 
 
 def yaml_excess(text: str, loader: Any) -> str | None:
-    """Why the YAML ``text`` holds too many nodes to compose, or None. ``loader`` is the
-    loader class that will read it (its parser counts the nodes)."""
+    """Why the YAML ``text`` holds too many nodes to compose, or None. ``loader``: a loader
+    class, whose parser counts the nodes when the bound is not enough."""
     return _message(_yaml_values(text, loader), MAX_YAML_VALUES, "values")
 
 
