@@ -33,7 +33,14 @@ from sqlmodel import Session, col
 
 from mishaps import store
 from mishaps.db import busy_timeout_ms, create_schema, is_sqlite, write_session
-from mishaps.errors import DatabaseError, InvalidInput, MishapsError, Problem
+from mishaps.errors import (
+    MAX_PROBLEMS_PER_FILE,
+    DatabaseError,
+    InvalidInput,
+    MishapsError,
+    Problem,
+    ProblemList,
+)
 from mishaps.files import dump_json, write_output
 from mishaps.models import Mishap, Revision
 from mishaps.schema import validate_case
@@ -454,34 +461,54 @@ def _validate_logical(data: Any, name: str) -> tuple[list[Any], list[dict[str, A
         raise MishapsError(
             f"{name} is not a mishaps backup: 'mishaps' and 'revisions' must be lists"
         )
-    problems: list[Problem] = []
+    problems = ProblemList(name)  # a screenful, as import shows, then where checking stopped
+    stopped: str | None = None
     cases = []
     seen: set[str] = set()
-    for i, doc in enumerate(data["mishaps"]):
+    docs = data["mishaps"]
+    for i, doc in enumerate(docs):
+        if problems.full:
+            stopped = _stopped(i, len(docs), "case")
+            break
         case, issues = validate_case(doc)
         label = (
             doc.get("id")
             if isinstance(doc, dict) and isinstance(doc.get("id"), str)
             else f"case {i + 1}"
         )
-        problems += [Problem(name, msg, None, label, _path(p)) for p, msg in issues]
+        for p, msg in issues:
+            problems.add(Problem(name, msg, None, label, _path(p)))
         if case is not None:
             if case.id in seen:
-                problems.append(Problem(name, "duplicate id", None, case.id, "id"))
+                problems.add(Problem(name, "duplicate id", None, case.id, "id"))
             seen.add(case.id)
             cases.append(case)
     revisions = []
     seqs: set[int] = set()
-    for i, rev in enumerate(data["revisions"]):
+    revs = data["revisions"]
+    for i, rev in enumerate(revs if stopped is None else []):
+        if problems.full:
+            stopped = _stopped(i, len(revs), "revision")
+            break
         problem = _revision_problem(rev, seqs)
         if problem:
-            problems.append(Problem(name, problem, None, f"revision {i + 1}"))
+            problems.add(Problem(name, problem, None, f"revision {i + 1}"))
             continue
         seqs.add(rev["seq"])
         revisions.append(rev)
-    if problems:
-        raise InvalidInput(problems)
+    if problems.shown:
+        # As import says it: a screenful, then where checking stopped or how many more.
+        raise InvalidInput(
+            [*problems.shown, Problem(name, stopped)] if stopped else problems.result()
+        )
     return cases, revisions
+
+
+def _stopped(index: int, total: int, what: str) -> str:
+    return (
+        f"{MAX_PROBLEMS_PER_FILE} problems shown; checking stopped at {what} {index + 1}"
+        f" of {total:,}, so there are more"
+    )
 
 
 def _path(loc: tuple[str | int, ...]) -> str | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from mishaps.errors import Problem
+from mishaps.errors import Problem, ProblemList
 from mishaps.records import Path_, Record
 
 if TYPE_CHECKING:
@@ -107,9 +107,10 @@ def parse_csv(text: str, *, name: str) -> tuple[list[Record], list[Problem]]:
     except csv.Error as exc:
         return [], [Problem(name, f"not valid CSV: {exc}", reader.line_num)]
     columns = [c.strip() for c in header]
-    problems = _header_problems(columns, name)
-    if problems:
-        return [], problems
+    problems = ProblemList(name)
+    _header_problems(columns, problems)
+    if problems.shown:
+        return [], problems.result()
     records: list[Record] = []
     line = reader.line_num + 1
     while True:
@@ -118,13 +119,13 @@ def parse_csv(text: str, *, name: str) -> tuple[list[Record], list[Problem]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(Problem(name, f"not valid CSV: {exc}", line))
+            problems.add(Problem(name, f"not valid CSV: {exc}", line))
             break
         start, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue  # a blank row, as spreadsheets leave at the end
         if len(row) != len(columns):
-            problems.append(
+            problems.add(
                 Problem(name, f"row has {len(row)} cells; the header has {len(columns)}", start)
             )
             continue
@@ -132,10 +133,11 @@ def parse_csv(text: str, *, name: str) -> tuple[list[Record], list[Problem]]:
         data, issues = row_to_case(cells)
         record = CsvRecord(name, len(records), data, {(): start})
         if issues:  # a cell that cannot be read: the row is not a case to validate
-            problems += [record.problem(path, message) for path, message in issues]
+            for path, message in issues:
+                problems.add(record.problem(path, message))
         else:
             records.append(record)
-    return records, problems
+    return records, problems.result()
 
 
 def unneutralise(cell: str) -> str:
@@ -146,19 +148,23 @@ def unneutralise(cell: str) -> str:
     return cell[1:] if cell.startswith("'") else cell
 
 
-def _header_problems(columns: list[str], name: str) -> list[Problem]:
-    problems = []
+def _header_problems(columns: list[str], problems: ProblemList) -> None:
+    name = problems.file
+    seen: set[str] = set()
     for i, column in enumerate(columns):
         if not column:
-            problems.append(Problem(name, f"column {i + 1} has no name", 1))
+            problems.add(Problem(name, f"column {i + 1} has no name", 1))
         elif column not in COLUMNS:
-            close = difflib.get_close_matches(column, COLUMNS, n=1)
+            # (A header of a million columns: no hints once they are no longer shown.)
+            close = [] if problems.full else difflib.get_close_matches(column, COLUMNS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(Problem(name, f"unknown column {column!r}{hint}", 1))
-        elif columns.index(column) != i:
-            problems.append(Problem(name, f"column {column!r} appears twice", 1))
-    problems += [Problem(name, f"missing column {c!r}") for c in REQUIRED if c not in columns]
-    return problems
+            problems.add(Problem(name, f"unknown column {column!r}{hint}", 1))
+        elif column in seen:
+            problems.add(Problem(name, f"column {column!r} appears twice", 1))
+        seen.add(column)
+    for c in REQUIRED:
+        if c not in seen:
+            problems.add(Problem(name, f"missing column {c!r}"))
 
 
 def row_to_case(cells: dict[str, str]) -> tuple[dict[str, Any], list[tuple[Path_, str]]]:

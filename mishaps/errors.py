@@ -58,6 +58,38 @@ class Problem:
         return ": ".join(parts)
 
 
+# A screenful: a file with more problems than this shows these and a count, and is checked no
+# further (a file of a million empty records would otherwise print nine million lines).
+MAX_PROBLEMS_PER_FILE = 50
+
+
+class ProblemList:
+    """One file's problems as they are found: the first MAX_PROBLEMS_PER_FILE kept, the rest
+    only counted (a CSV file of two million ragged rows would otherwise hold two million)."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.shown: list[Problem] = []
+        self.unshown = 0
+
+    def add(self, problem: Problem) -> None:
+        if len(self.shown) < MAX_PROBLEMS_PER_FILE:
+            self.shown.append(problem)
+        else:
+            self.unshown += 1
+
+    @property
+    def full(self) -> bool:
+        return len(self.shown) >= MAX_PROBLEMS_PER_FILE
+
+    def result(self) -> list[Problem]:
+        """The problems shown, then one line with the count of the others."""
+        if not self.unshown:
+            return list(self.shown)
+        more = f"and {self.unshown:,} more problem{'s' if self.unshown != 1 else ''}"
+        return [*self.shown, Problem(self.file, more)]
+
+
 class InvalidInput(MishapsError):
     """One or more problems in input files; nothing was written."""
 

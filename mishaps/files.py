@@ -241,6 +241,12 @@ def parse_bytes(
     if b"\x00" in raw:
         kind = "CSV" if csv_format else "YAML or JSON"
         return [], [Problem(name, f"is a binary file, not {kind} text")]
+    if json_format or csv_format:  # YAML's nodes are counted by its parser, in _parse_yaml
+        from mishaps.valuecount import excess
+
+        too_many = excess(raw, kind="csv" if csv_format else "json")
+        if too_many:
+            return [], [Problem(name, too_many)]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -259,12 +265,19 @@ def parse_bytes(
 
 
 def _parse_yaml(text: str) -> tuple[Any, dict[Path_, int]]:
+    from mishaps.valuecount import yaml_excess
+
+    too_many = yaml_excess(text, _FastLoader)  # first: it is the cheapest look at a big file
+    if too_many:
+        raise _Refused(too_many)
     bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
     if bad is not None:  # the message both parsers' readers would give, with its line
         line = text.count("\n", 0, bad.start()) + 1
         message = f"not valid YAML: character #x{ord(bad.group()):04x} is not allowed"
         raise _Refused(message, line)
-    loader = (_Loader if _ANCHOR.search(text) else _FastLoader)(text)
+    # (The regex takes seconds on 64 MiB; most files hold no "&" at all.)
+    anchored = "&" in text and _ANCHOR.search(text) is not None
+    loader = (_Loader if anchored else _FastLoader)(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

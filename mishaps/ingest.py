@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from mishaps import store
 from mishaps.db import is_sqlite, retrying, write_session
-from mishaps.errors import Conflict, InvalidInput, NotFound, Problem
+from mishaps.errors import MAX_PROBLEMS_PER_FILE, Conflict, InvalidInput, NotFound, Problem
 from mishaps.files import Record, read_records
 from mishaps.schema import Case, uncited, validate_case
 from mishaps.vocab import OnConflict
@@ -33,11 +33,6 @@ class ImportResult:
     replaced: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     dry_run: bool = False
-
-
-# A screenful: a file with more problems than this shows these and a count, and is checked no
-# further (a file of a million empty records would otherwise print nine million lines).
-MAX_PROBLEMS_PER_FILE = 50
 
 
 def validate_records(
@@ -89,21 +84,6 @@ def validate_records(
     return loaded, problems
 
 
-def cap_problems(problems: list[Problem]) -> list[Problem]:
-    """At most MAX_PROBLEMS_PER_FILE problems of each file, then one line with the count."""
-    out: list[Problem] = []
-    count: dict[str, int] = {}
-    for problem in problems:
-        count[problem.file] = count.get(problem.file, 0) + 1
-        if count[problem.file] <= MAX_PROBLEMS_PER_FILE:
-            out.append(problem)
-    for file, n in count.items():
-        if n > MAX_PROBLEMS_PER_FILE:
-            more = n - MAX_PROBLEMS_PER_FILE
-            out.append(Problem(file, f"and {more:,} more problem{'s' if more != 1 else ''}"))
-    return out
-
-
 def load_files(paths: Sequence[Path], *, strict: bool = False) -> list[Loaded]:
     """Read and validate every file; raise InvalidInput naming the problems in all of them
     (at most a screenful of each file's)."""
@@ -112,7 +92,7 @@ def load_files(paths: Sequence[Path], *, strict: bool = False) -> list[Loaded]:
     for path in paths:
         recs, probs = read_records(path)
         records.extend(recs)
-        problems.extend(cap_problems(probs))
+        problems.extend(probs)  # at most a screenful: the readers cap them
     loaded, more = validate_records(records, strict=strict)
     problems.extend(more)
     if problems:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -323,3 +324,26 @@ def test_restore_upgrades_an_older_backup_in_its_copy(runner, seeded_db, tmp_pat
     assert result.exit_code == 0, result.stderr
     assert snapshot(runner) == expected  # every command works: the database is current
     assert dest.read_bytes() == kept  # the upgrade happened in a copy
+
+
+def test_restore_shows_a_screenful_of_problems_then_where_it_stopped(
+    runner, seeded_db, tmp_path
+) -> None:
+    from mishaps.errors import MAX_PROBLEMS_PER_FILE
+
+    dest = tmp_path / "backup.json"
+    assert runner("backup", dest, "--logical").exit_code == 0
+    data = json.loads(dest.read_text())
+    data["mishaps"] = [{}] * 10_000  # each with many problems: not 100,000 lines of them
+    dest.write_text(json.dumps(data))
+    before = snapshot(runner)
+    result = runner("restore", dest, "--yes")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == MAX_PROBLEMS_PER_FILE + 2
+    assert re.fullmatch(
+        f"{re.escape(str(dest))}: {MAX_PROBLEMS_PER_FILE} problems shown; checking stopped at"
+        r" case \d+ of 10,000, so there are more",
+        lines[-2],
+    )
+    assert snapshot(runner) == before

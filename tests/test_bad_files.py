@@ -113,24 +113,33 @@ def test_huge_file_is_refused_before_it_is_read(runner, seeded_db, tmp_path) -> 
 # --- bounded time and memory on small hostile inputs (issue 11, item 5) ------------------------
 
 
+# Runs `mishaps` as its only child and prints that child's peak memory last: RUSAGE_CHILDREN in
+# pytest itself would be the largest of every child the whole session has run.
+_MEASURED = """
+import resource, subprocess, sys
+code = subprocess.run([sys.executable, "-m", "mishaps", *sys.argv[1:]]).returncode
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024, file=sys.stderr)
+sys.exit(code)
+"""
+
+
 def _run_cli(*args: str, timeout: float = 60) -> tuple[int, str, float, int]:
     """Run `mishaps` in a child process: exit code, stderr, seconds, peak memory (bytes) of it."""
-    import resource
     import subprocess
     import sys
     import time
 
     start = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "mishaps", *args],
+        [sys.executable, "-c", _MEASURED, *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
     seconds = time.monotonic() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # the largest child yet
-    return proc.returncode, proc.stderr, seconds, peak
+    *lines, peak = proc.stderr.splitlines()
+    return proc.returncode, "".join(f"{line}\n" for line in lines), seconds, int(peak)
 
 
 def test_a_million_empty_records_get_a_screenful_and_a_count_in_seconds(tmp_path) -> None:
@@ -152,30 +161,33 @@ def test_a_million_empty_records_get_a_screenful_and_a_count_in_seconds(tmp_path
     assert peak < 50 * path.stat().st_size + 150 * 2**20, peak  # over an interpreter's own
 
 
-def test_a_pdf_attachment_is_limited_by_what_it_inflates_to(tmp_path) -> None:
-    import zlib
-
+def _pdf_attaching(path: Path, deflated: bytes) -> Path:
+    """A one-page PDF whose mishaps.json attachment is ``deflated`` as stored (FlateDecode)."""
     from pypdf import PdfWriter
     from pypdf.generic import NameObject
-
-    from mishaps.files import MAX_FILE_BYTES
 
     writer = PdfWriter()
     writer.add_blank_page(200, 200)
     writer.add_attachment("mishaps.json", b"{}")
+    names = writer._root_object["/Names"]["/EmbeddedFiles"]["/Names"]
+    stream = names[1].get_object()["/EF"]["/F"].get_object()
+    stream.set_data(b"")
+    stream._data = deflated
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    with open(path, "wb") as fh:
+        writer.write(fh)
+    return path
+
+
+def test_a_pdf_attachment_is_limited_by_what_it_inflates_to(tmp_path) -> None:
+    import zlib
+
     packer = zlib.compressobj(9)
     chunk = b" " * (1 << 20)
     bomb = b"".join(packer.compress(chunk) for _ in range(MAX_FILE_BYTES // len(chunk) + 8))
     bomb += packer.flush()
-    assert len(bomb) < 1 << 20  # a small file ...
-    names = writer._root_object["/Names"]["/EmbeddedFiles"]["/Names"]
-    stream = names[1].get_object()["/EF"]["/F"].get_object()
-    stream.set_data(b"")
-    stream._data = bomb  # ... whose attachment inflates past the file limit
-    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
-    path = tmp_path / "bomb.pdf"
-    with open(path, "wb") as fh:
-        writer.write(fh)
+    assert len(bomb) < 1 << 20  # a small file whose attachment inflates past the file limit
+    path = _pdf_attaching(tmp_path / "bomb.pdf", bomb)
     code, stderr, seconds, peak = _run_cli("validate", str(path))
     assert code == 1
     assert stderr.splitlines()[0] == (
@@ -194,3 +206,79 @@ def test_an_endless_device_is_read_only_up_to_the_limit(device) -> None:
         f"{device}: file is more than {MAX_FILE_BYTES:,} bytes; the limit is {MAX_FILE_BYTES:,}"
     )
     assert seconds < 30
+
+
+# Files just under the size limit made of millions of tiny values: each would cost 1-8 GiB of
+# memory and minutes once parsed. They are refused from a count of their values, made before
+# parsing (mishaps.valuecount), in seconds. A unit and the separator between units fill the file.
+_CSV_HEADER = b"id,title,occurred_on,status,service,location,aircraft,summary,source_urls\n"
+HOSTILE_SHAPES = {
+    "empty-records.json": (b'{"mishaps": [', b"{}", b",", b"]}"),
+    "empty-lists.json": (b"[", b"[]", b",", b"]"),
+    "short-strings.json": (b"[", b'"ab"', b",", b"]"),
+    "numbers.json": (b"[", b"0.5", b",", b"]"),
+    "flow-scalars.yaml": (b"[", b"a", b",", b"]"),
+    "block-scalars.yaml": (b"", b"- a", b"\n", b"\n"),
+    "empty-records.yaml": (b"mishaps:\n", b"- {}", b"\n", b"\n"),
+    "tiny-rows.csv": (_CSV_HEADER, b",,,,,,,,x", b"\n", b"\n"),
+    "wide-row.csv": (_CSV_HEADER, b"ab", b",", b"\n"),
+    "quoted-cells.csv": (_CSV_HEADER, b'"a"', b",", b"\n"),
+}
+
+
+def _fill(head: bytes, unit: bytes, sep: bytes, tail: bytes, size: int) -> bytes:
+    n = (size - len(head) - len(tail)) // (len(unit) + len(sep))
+    return head + sep.join([unit] * n) + tail
+
+
+def _bounded(peak: int, size: int) -> bool:
+    """Never over 1 GiB, and within 50x the input over an interpreter's own (~150 MiB)."""
+    return peak < 2**30 and peak < 50 * size + 150 * 2**20
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_SHAPES))
+def test_millions_of_tiny_values_are_refused_in_bounded_memory(tmp_path, name) -> None:
+    from mishaps.valuecount import MAX_CSV_CELLS, MAX_VALUES, MAX_YAML_VALUES
+
+    path = tmp_path / name
+    path.write_bytes(_fill(*HOSTILE_SHAPES[name], size=MAX_FILE_BYTES - 1024))
+    limit, what = {".json": (MAX_VALUES, "values"), ".yaml": (MAX_YAML_VALUES, "values")}.get(
+        path.suffix, (MAX_CSV_CELLS, "cells")
+    )
+    code, stderr, seconds, peak = _run_cli("validate", str(path), timeout=120)
+    assert code == 1
+    assert stderr.splitlines()[0] == (
+        f"{path}: holds more than {limit:,} {what}; the limit is {limit:,}"
+    )
+    assert _bounded(peak, path.stat().st_size), peak
+    print(f"{name}: {seconds:.1f} s, {peak / 2**20:.0f} MiB")  # shown with -s; no timing asserted
+
+
+def test_import_refuses_them_the_same_way_and_writes_nothing(runner, seeded_db, tmp_path) -> None:
+    from mishaps.valuecount import MAX_VALUES
+
+    path = tmp_path / "empties.json"
+    path.write_bytes(_fill(*HOSTILE_SHAPES["empty-records.json"], size=MAX_FILE_BYTES - 1024))
+    before = runner("export", "--format", "json").stdout
+    code, stderr, _, peak = _run_cli("import", str(path), timeout=120)
+    assert code == 1
+    lines = stderr.splitlines()
+    assert lines[0] == f"{path}: holds more than {MAX_VALUES:,} values; the limit is {MAX_VALUES:,}"
+    assert lines[-1].startswith("Error: ") and lines[-1].endswith("; nothing was written")
+    assert _bounded(peak, path.stat().st_size), peak
+    assert runner("export", "--format", "json").stdout == before
+
+
+def test_a_pdf_attachment_of_tiny_values_is_refused_by_their_count(tmp_path) -> None:
+    import zlib
+
+    from mishaps.valuecount import MAX_VALUES
+
+    attachment = _fill(*HOSTILE_SHAPES["empty-records.json"], size=MAX_FILE_BYTES - 1024)
+    path = _pdf_attaching(tmp_path / "tiny-values.pdf", zlib.compress(attachment, 9))
+    code, stderr, _, peak = _run_cli("validate", str(path), timeout=120)
+    assert code == 1
+    assert stderr.splitlines()[0] == (
+        f"{path}!mishaps.json: holds more than {MAX_VALUES:,} values; the limit is {MAX_VALUES:,}"
+    )
+    assert peak < 2**30, peak

@@ -102,6 +102,25 @@ def test_every_missing_column_is_named(runner, tmp_path) -> None:
     ]
 
 
+def test_a_file_of_many_bad_rows_or_columns_shows_a_screenful_and_a_count(runner, tmp_path):
+    from mishaps.errors import MAX_PROBLEMS_PER_FILE
+
+    rows = tmp_path / "ragged.csv"
+    rows.write_text(",".join(REQUIRED) + "\n" + "x\n" * 100_000, encoding="utf-8")
+    header = tmp_path / "header.csv"
+    header.write_text(",".join(f"col{i}" for i in range(100_000)) + "\n", encoding="utf-8")
+    for path, first, more in [
+        (rows, f"{rows}:2: row has 1 cells; the header has {len(REQUIRED)}", 99_950),
+        (header, f"{header}:1: unknown column 'col0'", 100_000 - 50 + len(REQUIRED)),
+    ]:
+        result = runner("validate", path)
+        assert result.exit_code == 1
+        lines = result.stderr.splitlines()
+        assert len(lines) == MAX_PROBLEMS_PER_FILE + 2
+        assert lines[0] == first
+        assert lines[-2] == f"{path}: and {more:,} more problems"
+
+
 def test_row_errors_name_the_line_the_row_starts_on(runner, tmp_path) -> None:
     # lines: 1 header, 2 ROW, 3-5 the three-line summary, 6 the bad row
     multiline = {**ROW, "id": "2020-05-02-csv-case", "summary": "First line.\nSecond line.\nThird."}
