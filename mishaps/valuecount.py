@@ -26,6 +26,13 @@ MAX_VALUES = 4_000_000
 MAX_YAML_VALUES = 1_200_000
 # A CSV cell is a value (a blank line counts as one cell).
 MAX_CSV_CELLS = MAX_VALUES
+# Below those caps, a smaller file may hold fewer: at most one JSON value per 6 bytes and one
+# YAML node per 10 (real cases take ~25 and ~15-20), and always FLOOR. So memory stays within
+# ~50x a file's size however small and dense it is (`[{},{},...]` is 3 bytes a value), not only
+# under 1 GiB.
+JSON_BYTES_PER_VALUE = 6
+YAML_BYTES_PER_VALUE = 10
+FLOOR = 100_000
 
 _NOT_JSON_SEPARATORS = bytes(b for b in range(256) if b not in b",:[{")
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
@@ -37,32 +44,44 @@ def excess(raw: bytes, *, kind: str) -> str | None:
     """Why ``raw`` holds too many values to read (``kind``: json, csv), or None."""
     if kind == "csv":
         return _message(_csv_cells(raw), MAX_CSV_CELLS, "cells")
-    return _message(_json_values(raw), MAX_VALUES, "values")
+    limit, rule = limit_for(len(raw), MAX_VALUES, JSON_BYTES_PER_VALUE)
+    return _message(_json_values(raw, limit), limit, "values", rule)
 
 
 def yaml_excess(text: str, loader: Any) -> str | None:
     """Why the YAML ``text`` holds too many nodes to compose, or None. ``loader``: a loader
     class, whose parser counts the nodes when the bound is not enough."""
-    return _message(_yaml_values(text, loader), MAX_YAML_VALUES, "values")
+    # Characters, not bytes (no copy of a big text to count them): never more than its bytes.
+    limit, rule = limit_for(len(text), MAX_YAML_VALUES, YAML_BYTES_PER_VALUE, "characters")
+    return _message(_yaml_values(text, loader, limit), limit, "values", rule)
 
 
-def _message(count: int, limit: int, what: str) -> str | None:
+def limit_for(size: int, cap: int, per_value: int, unit: str = "bytes") -> tuple[int, str]:
+    """The most values a file of ``size`` bytes (or characters) may hold, and the rule that set
+    it when that is the file's size rather than ``cap``."""
+    by_size = max(FLOOR, size // per_value)
+    if by_size >= cap:
+        return cap, ""
+    return by_size, f" for a file of {size:,} {unit} (one per {per_value} {unit})"
+
+
+def _message(count: int, limit: int, what: str, rule: str = "") -> str | None:
     if count <= limit:
         return None
-    return f"holds more than {limit:,} {what}; the limit is {limit:,}"
+    return f"holds more than {limit:,} {what}; the limit is {limit:,}{rule}"
 
 
-def _json_values(raw: bytes) -> int:
-    """A count that is exact when it is over MAX_VALUES (at most the limit otherwise).
+def _json_values(raw: bytes, limit: int = MAX_VALUES) -> int:
+    """A count that is exact when it is over ``limit`` (at most the limit otherwise).
 
     Outside strings, each value after a list's or mapping's first follows a comma, each key
     comes before a colon and each first member after its bracket.
     """
     upper = 1 + len(raw.translate(None, _NOT_JSON_SEPARATORS))  # one pass, not four
-    if upper <= MAX_VALUES:
+    if upper <= limit:
         return upper
     strings = (raw.count(b'"') - raw.count(b'\\"')) // 2  # every string is a value or a key
-    if strings > MAX_VALUES:
+    if strings > limit:
         return strings
     bare = _JSON_STRING.sub(b"", raw).translate(None, b" \t\r\n")
     separators = sum(bare.count(c) for c in (b",", b":", b"[", b"{"))
@@ -82,7 +101,7 @@ def _csv_cells(raw: bytes) -> int:
     return bare.count(b",") + rows + (not bare.endswith((b"\n", b"\r")))
 
 
-def _yaml_values(text: str, loader: Any) -> int:
+def _yaml_values(text: str, loader: Any, limit: int = MAX_YAML_VALUES) -> int:
     """Nodes, keys included; an upper bound from indicators, else the parser's events.
 
     A ``-`` followed by a blank or a break (an entry) adds one node, a ``[`` one (its first
@@ -93,13 +112,13 @@ def _yaml_values(text: str, loader: Any) -> int:
 
     entries = sum(text.count("-" + c) for c in _YAML_BLANKS) + text.endswith("-")
     upper = 1 + entries + text.count("[") + 2 * sum(text.count(c) for c in ":,{?")
-    if upper <= MAX_YAML_VALUES:
+    if upper <= limit:
         return upper
     nodes = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent)
     parser = loader(text)
     count = 0
     try:
-        while count <= MAX_YAML_VALUES and parser.check_event():
+        while count <= limit and parser.check_event():
             if isinstance(parser.get_event(), nodes):
                 count += 1
     except yaml.YAMLError:

@@ -123,7 +123,7 @@ sys.exit(code)
 """
 
 
-def _run_cli(*args: str, timeout: float = 60) -> tuple[int, str, float, int]:
+def _run_cli(*args: str, timeout: float = 300) -> tuple[int, str, float, int]:
     """Run `mishaps` in a child process: exit code, stderr, seconds, peak memory (bytes) of it."""
     import subprocess
     import sys
@@ -142,12 +142,12 @@ def _run_cli(*args: str, timeout: float = 60) -> tuple[int, str, float, int]:
     return proc.returncode, "".join(f"{line}\n" for line in lines), seconds, int(peak)
 
 
-def test_a_million_empty_records_get_a_screenful_and_a_count_in_seconds(tmp_path) -> None:
+def test_a_million_bad_records_get_a_screenful_and_a_count(tmp_path) -> None:
     from mishaps.ingest import MAX_PROBLEMS_PER_FILE
 
-    path = tmp_path / "empties.json"
-    path.write_text('{"mishaps": [' + ", ".join(["{}"] * 1_000_000) + "]}")
-    code, stderr, seconds, peak = _run_cli("validate", str(path), timeout=120)
+    path = tmp_path / "untitled.json"  # each record lacks its id, date, aircraft ...
+    path.write_text('{"mishaps": [' + ", ".join(['{"title": "a title"}'] * 1_000_000) + "]}")
+    code, stderr, _, peak = _run_cli("validate", str(path))
     lines = stderr.splitlines()
     assert code == 1
     assert len(lines) <= MAX_PROBLEMS_PER_FILE + 2
@@ -157,7 +157,6 @@ def test_a_million_empty_records_get_a_screenful_and_a_count_in_seconds(tmp_path
         lines[MAX_PROBLEMS_PER_FILE],
     )
     assert lines[-1].startswith("Error: ")
-    assert seconds < 20, seconds
     assert peak < 50 * path.stat().st_size + 150 * 2**20, peak  # over an interpreter's own
 
 
@@ -188,24 +187,22 @@ def test_a_pdf_attachment_is_limited_by_what_it_inflates_to(tmp_path) -> None:
     bomb += packer.flush()
     assert len(bomb) < 1 << 20  # a small file whose attachment inflates past the file limit
     path = _pdf_attaching(tmp_path / "bomb.pdf", bomb)
-    code, stderr, seconds, peak = _run_cli("validate", str(path))
+    code, stderr, _, peak = _run_cli("validate", str(path))
     assert code == 1
     assert stderr.splitlines()[0] == (
         f"{path}: the attachment mishaps.json inflates to more than {MAX_FILE_BYTES:,} bytes,"
         " the limit"
     )
-    assert seconds < 20
     assert peak < 512 * 2**20
 
 
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
 def test_an_endless_device_is_read_only_up_to_the_limit(device) -> None:
-    code, stderr, seconds, _ = _run_cli("validate", device, timeout=60)
+    code, stderr, _, _ = _run_cli("validate", device)
     assert code == 1
     assert stderr.splitlines()[0] == (
         f"{device}: file is more than {MAX_FILE_BYTES:,} bytes; the limit is {MAX_FILE_BYTES:,}"
     )
-    assert seconds < 30
 
 
 # Files just under the size limit made of millions of tiny values: each would cost 1-8 GiB of
@@ -245,7 +242,7 @@ def test_millions_of_tiny_values_are_refused_in_bounded_memory(tmp_path, name) -
     limit, what = {".json": (MAX_VALUES, "values"), ".yaml": (MAX_YAML_VALUES, "values")}.get(
         path.suffix, (MAX_CSV_CELLS, "cells")
     )
-    code, stderr, seconds, peak = _run_cli("validate", str(path), timeout=120)
+    code, stderr, seconds, peak = _run_cli("validate", str(path))
     assert code == 1
     assert stderr.splitlines()[0] == (
         f"{path}: holds more than {limit:,} {what}; the limit is {limit:,}"
@@ -254,13 +251,37 @@ def test_millions_of_tiny_values_are_refused_in_bounded_memory(tmp_path, name) -
     print(f"{name}: {seconds:.1f} s, {peak / 2**20:.0f} MiB")  # shown with -s; no timing asserted
 
 
+@pytest.mark.parametrize("name", [n for n in sorted(HOSTILE_SHAPES) if not n.endswith(".csv")])
+def test_a_small_dense_file_is_held_to_its_size_too(tmp_path, name) -> None:
+    """A few MiB of tiny values stay within ~50x the file, not just under 1 GiB: a smaller file
+    may hold fewer values (one per 6 bytes of JSON, one per 10 characters of YAML)."""
+    from mishaps.valuecount import JSON_BYTES_PER_VALUE, YAML_BYTES_PER_VALUE
+
+    path = tmp_path / name
+    path.write_bytes(_fill(*HOSTILE_SHAPES[name], size=4 * 2**20))
+    size = path.stat().st_size
+    per, unit = (
+        (JSON_BYTES_PER_VALUE, "bytes")
+        if path.suffix == ".json"
+        else (YAML_BYTES_PER_VALUE, "characters")
+    )
+    limit = size // per
+    code, stderr, _, peak = _run_cli("validate", str(path))
+    assert code == 1
+    assert stderr.splitlines()[0] == (
+        f"{path}: holds more than {limit:,} values; the limit is {limit:,}"
+        f" for a file of {size:,} {unit} (one per {per} {unit})"
+    )
+    assert peak < 50 * size + 150 * 2**20, peak  # over an interpreter's own
+
+
 def test_import_refuses_them_the_same_way_and_writes_nothing(runner, seeded_db, tmp_path) -> None:
     from mishaps.valuecount import MAX_VALUES
 
     path = tmp_path / "empties.json"
     path.write_bytes(_fill(*HOSTILE_SHAPES["empty-records.json"], size=MAX_FILE_BYTES - 1024))
     before = runner("export", "--format", "json").stdout
-    code, stderr, _, peak = _run_cli("import", str(path), timeout=120)
+    code, stderr, _, peak = _run_cli("import", str(path))
     assert code == 1
     lines = stderr.splitlines()
     assert lines[0] == f"{path}: holds more than {MAX_VALUES:,} values; the limit is {MAX_VALUES:,}"
@@ -276,7 +297,7 @@ def test_a_pdf_attachment_of_tiny_values_is_refused_by_their_count(tmp_path) -> 
 
     attachment = _fill(*HOSTILE_SHAPES["empty-records.json"], size=MAX_FILE_BYTES - 1024)
     path = _pdf_attaching(tmp_path / "tiny-values.pdf", zlib.compress(attachment, 9))
-    code, stderr, _, peak = _run_cli("validate", str(path), timeout=120)
+    code, stderr, _, peak = _run_cli("validate", str(path))
     assert code == 1
     assert stderr.splitlines()[0] == (
         f"{path}!mishaps.json: holds more than {MAX_VALUES:,} values; the limit is {MAX_VALUES:,}"
