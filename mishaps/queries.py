@@ -755,27 +755,32 @@ def _nation_stats(session: Session, base: Any, total: StatRow) -> Stats:
 def _service_stats(session: Session, base: Any, total: StatRow) -> Stats:
     """Group by each service a case names (mishap_service): a joint case counts under each. A
     service is shown as the casebook spells it most often (ties: the first in sort order)."""
-    fatalities = dict(session.execute(select(base.c.pk, base.c.fatalities)).all())
     s = MishapService.__table__
-    members: dict[str, set[int]] = {}
-    for pk, key in session.execute(
-        select(s.c.mishap_pk, s.c.key).where(s.c.mishap_pk.in_(select(base.c.pk)))
-    ):
-        members.setdefault(key, set()).add(pk)
-    if unnamed := set(fatalities).difference(*members.values()):
-        members.setdefault("unknown", set()).update(unnamed)
+    fat, unknown, _ = _sums(base)
+    key = func.coalesce(s.c.key, "unknown")
+    # One row per (case, key) (a unique pair), so count(*) counts cases. In SQL: grouping the
+    # pairs in Python took 17x the old GROUP BY service at 100,000 cases.
+    stmt = (
+        select(key, func.count(), fat, unknown)
+        .select_from(base.outerjoin(s, s.c.mishap_pk == base.c.pk))
+        .group_by(key)
+    )
     spellings = session.execute(
         select(s.c.key, s.c.service, func.count()).group_by(s.c.key, s.c.service)
     ).all()
     spelling: dict[str, str] = {}
-    for key, service, _ in sorted(spellings, key=lambda r: (-r[2], r[1])):
-        spelling.setdefault(key, service)
-    named = {spelling.get(key, key): pks for key, pks in members.items()}
+    for k, service, _ in sorted(spellings, key=lambda r: (-r[2], r[1])):
+        spelling.setdefault(k, service)
+    rows = [
+        StatRow(spelling.get(k, k), int(n), None, int(f or 0), int(u or 0))
+        for k, n, f, u in session.execute(stmt)
+    ]
+    rows.sort(key=lambda r: (-r.mishaps, r.key))
     note = (
         'a mishap of several services (written "USAF/USN") counts once under each; the total'
         " counts it once; a detail in a trailing parenthesis is not a service of its own"
     )
-    return Stats(by="service", rows=_member_rows(named, fatalities), total=total, note=note)
+    return Stats(by="service", rows=rows, total=total, note=note)
 
 
 def _hfacs_stats(session: Session, base: Any, by: str, total: StatRow) -> Stats:
