@@ -8,7 +8,9 @@ Create Date: 2026-11-28
 "USAF (New Hampshire Air National Guard)" is USAF), keyed like the other child tables and indexed
 by (key, mishap_pk) for --service. Every case's rows are filled here by
 ``derived.refresh_services`` (plain SQL by column name, so it works on this revision's schema).
-The expression index on lower(service) served only the old exact match: it goes.
+The expression index on lower(service) served only the old exact match: it goes. The derived
+classes are recomputed, since a class that only some services use (Class E: USN, USMC) now reads
+the service the same way ("USN (VX-20)" is USN).
 """
 
 from __future__ import annotations
@@ -27,6 +29,20 @@ BYTES = sa.String().with_variant(sa.String(collation="C"), "postgresql")
 
 
 def upgrade() -> None:
+    # The table may already be there: a database whose revision was not recorded is stamped from
+    # its mishap columns alone (0005), and may have been made with today's tables.
+    if not sa.inspect(op.get_bind()).has_table("mishap_service"):
+        _create_table()
+    op.drop_index("ix_mishap_service_lower", "mishap", if_exists=True)
+
+    from mishaps.derived import refresh_derived, refresh_services
+
+    with Session(bind=op.get_bind()) as session:
+        refresh_services(session)
+        refresh_derived(session)  # a class used by some services only now reads them as parts
+
+
+def _create_table() -> None:
     op.create_table(
         "mishap_service",
         sa.Column("mishap_pk", sa.Integer(), nullable=False),
@@ -38,12 +54,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("mishap_pk", "key"),
     )
     op.create_index("ix_mishap_service_key", "mishap_service", ["key", "mishap_pk"])
-    op.drop_index("ix_mishap_service_lower", "mishap", if_exists=True)
-
-    from mishaps.derived import refresh_services
-
-    with Session(bind=op.get_bind()) as session:
-        refresh_services(session)
 
 
 def downgrade() -> None:
