@@ -12,7 +12,7 @@ from sqlalchemy import text
 from mishaps.config import display_db, to_url
 from mishaps.db import create_schema, make_engine, migrate
 from mishaps.migrations import HEAD, REVISIONS, include_name
-from tests.conftest import SEED_FILES
+from tests.conftest import SEED_FILES, downgrade
 
 # SQLAlchemy cannot reflect expression indexes on SQLite (ix_mishap_service_lower, on
 # lower(service)): reflecting a table warns and Alembic's comparison skips that index.
@@ -225,15 +225,10 @@ SERVICE_ANSWERS = (
 def test_upgrade_to_0010_fills_the_service_parts_of_every_case(runner, seeded_db) -> None:
     """A database from before mishap_service (the revision before 0010) gets each case's service
     parts from the migration: --service and stats --by service answer as on a new database."""
-    from alembic import command
-
-    from mishaps.db import _alembic_config
-
     before = [runner(*args).stdout for args in SERVICE_ANSWERS]
     engine = engine_for(seeded_db)
-    with engine.begin() as conn:
-        command.downgrade(_alembic_config(conn), REVISIONS[REVISIONS.index("0010") - 1])
-        assert not sa.inspect(conn).has_table("mishap_service")
+    downgrade(engine, REVISIONS[REVISIONS.index("0010") - 1])
+    assert not sa.inspect(engine).has_table("mishap_service")
     engine.dispose()
     assert runner("list", "--service", "usn").exit_code == 1  # told to upgrade first
     assert runner("db", "upgrade").exit_code == 0
