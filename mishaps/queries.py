@@ -758,8 +758,8 @@ def _service_stats(session: Session, base: Any, total: StatRow) -> Stats:
     s = MishapService.__table__
     fat, unknown, _ = _sums(base)
     key = func.coalesce(s.c.key, "unknown")
-    # One row per (case, key) (a unique pair), so count(*) counts cases. In SQL: grouping the
-    # pairs in Python took 17x the old GROUP BY service at 100,000 cases.
+    # One row per (case, key) (a unique pair), so count(*) counts cases. Grouped in SQL: in
+    # Python, as --by nation does, it took about 1.6x --by phase at 100,000 cases (bench/NOTES.md).
     stmt = (
         select(key, func.count(), fat, unknown)
         .select_from(base.outerjoin(s, s.c.mishap_pk == base.c.pk))

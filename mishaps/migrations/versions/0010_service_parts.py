@@ -2,7 +2,7 @@
 
 Revision ID: 0010
 Revises: 0006
-Create Date: 2026-11-28
+Create Date: 2026-11-27
 
 ``mishap_service`` holds one row per service a case's ``service`` field names ("USAF/USN" is two;
 "USAF (New Hampshire Air National Guard)" is USAF), keyed like the other child tables and indexed
