@@ -107,7 +107,11 @@ def _money(value: float) -> str:
 
 
 def _services(service: str) -> set[str]:
-    return {s.strip().upper() for s in service.replace(",", "/").split("/") if s.strip()}
+    """The services a case names, read as --service reads them (a trailing parenthesis is a
+    detail: "USN (VX-20)" is USN); a comma separates them too."""
+    from mishaps.nations import service_parts
+
+    return {s.upper() for s in service_parts(service.replace(",", "/"))}
 
 
 def _by_damage(era: Era, damage: float, service: str) -> tuple[str | None, str]:

@@ -1,4 +1,5 @@
-"""Derived columns (class and fiscal year of a case, family of an aircraft), recomputed in place.
+"""Derived columns (class and fiscal year of a case, family of an aircraft) and the service parts
+of a case, recomputed in place.
 
 Plain SQL by column name, importing neither the models nor ``db``: migration 0002 runs it on the
 schema as it stands at that revision, and a migration must not import the code that runs
@@ -11,6 +12,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from mishaps import classes, mds
+from mishaps.nations import service_keys
 
 
 def refresh_derived(session: Session) -> int:
@@ -72,3 +74,31 @@ def refresh_families(session: Session) -> int:
             updates,
         )
     return len(updates)
+
+
+def service_rows(pk: int, service: str) -> list[dict[str, object]]:
+    """The mishap_service rows of a case: one per service its ``service`` field names."""
+    return [
+        {"mishap_pk": pk, "position": i, "service": part, "key": key}
+        for i, (part, key) in enumerate(service_keys(service))
+    ]
+
+
+def refresh_services(session: Session) -> int:
+    """Rewrite every case's mishap_service rows from its ``service`` field; returns how many rows.
+    Plain SQL by column name, so migration 0010 can fill the table it makes."""
+    rows = [
+        row
+        for pk, service in session.execute(text("SELECT pk, service FROM mishap"))
+        for row in service_rows(pk, service)
+    ]
+    session.execute(text("DELETE FROM mishap_service"))
+    if rows:
+        session.execute(
+            text(
+                "INSERT INTO mishap_service (mishap_pk, position, service, key)"
+                " VALUES (:mishap_pk, :position, :service, :key)"
+            ),
+            rows,
+        )
+    return len(rows)

@@ -179,6 +179,11 @@ def _check(name: str, value: Any) -> Any:
             )
     elif name == "mechanism":
         value = _mechanism(value)
+    elif name == "service":
+        from mishaps.nations import service_parts
+
+        if not service_parts(value):
+            raise InvalidFilter(name, f"{value!r} names no service, such as USAF or USAF/USN")
     elif name in ("search", "cause") and not _WORD.search(value):
         raise InvalidFilter(name, f"nothing to search for in {value!r}")
     return value

@@ -10,7 +10,7 @@ Nothing of ours is imported here but the vocabularies.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, UniqueConstraint, func
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 
 from mishaps.vocab import (  # noqa: F401  (re-exported: the vocabulary of these tables)
@@ -46,7 +46,7 @@ class Mishap(SQLModel, table=True):
     date_end: str = Field(sa_type=BYTES)
     time: str | None = None
     status: str = Field(index=True)
-    service: str  # indexed case-folded: see ix_mishap_service_lower below
+    service: str  # as written; matched through its parts in mishap_service
     operation: str | None = None
     location_description: str
     country: str | None = Field(default=None, index=True)
@@ -68,10 +68,6 @@ class Mishap(SQLModel, table=True):
     injuries: int | None = None
     summary: str
     notes: str | None = None
-
-
-# --service matches in any case, so the index is on the expression the query compares.
-Index("ix_mishap_service_lower", func.lower(Mishap.__table__.c.service))  # type: ignore[attr-defined]
 
 
 class Aircraft(SQLModel, table=True):
@@ -171,6 +167,24 @@ class MishapSeries(SQLModel, table=True):
     series_id: str = Field(sa_type=BYTES)
 
 
+class MishapService(SQLModel, table=True):
+    """One service a case's ``service`` field names (``USAF/USN`` is two), each key once: what
+    --service and `stats --by service` match, so a joint case is found by each of its services.
+    ``key`` is the part case-folded, spaces collapsed, without a trailing parenthesis
+    (mishaps.nations.service_key); ``service`` is the part as the case writes it."""
+
+    __tablename__ = "mishap_service"
+    __table_args__ = (
+        Index("ix_mishap_service_key", "key", "mishap_pk"),
+        UniqueConstraint("mishap_pk", "key"),
+    )
+
+    mishap_pk: int = Field(sa_column=_parent())
+    position: int = Field(primary_key=True)
+    service: str
+    key: str = Field(sa_type=BYTES)
+
+
 class MishapCategory(SQLModel, table=True):
     __tablename__ = "mishap_category"
     __table_args__ = (
@@ -203,6 +217,7 @@ CHILD_TABLES = (
     MishapCite,
     MishapMechanism,
     MishapSeries,
+    MishapService,
     MishapCategory,
     Source,
 )

@@ -24,8 +24,18 @@ def service_parts(service: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def _key(name: str) -> str:
+def service_key(name: str) -> str:
+    """How a service is compared: without its trailing parenthesis, spaces collapsed, casefolded
+    ("usaf  (1st Wing)" and "USAF" are one service)."""
     return " ".join(_PAREN.sub("", name).split()).casefold()
+
+
+def service_keys(service: str) -> list[tuple[str, str]]:
+    """(part as written, its key) for each service a ``service`` field names, each key once."""
+    found: dict[str, str] = {}
+    for part in service_parts(service):
+        found.setdefault(service_key(part), part)
+    return [(part, key) for key, part in found.items()]
 
 
 @dataclass(frozen=True)
@@ -49,7 +59,7 @@ def _table() -> dict[str, str | None]:
     table: dict[str, str | None] = {}
     for entry in document()["services"]:
         for name in [entry["service"], *entry.get("names", [])]:
-            table[_key(name)] = entry["nation"]
+            table[service_key(name)] = entry["nation"]
     return table
 
 
@@ -59,7 +69,7 @@ def nations_of(service: str) -> Nations:
     unmapped: list[str] = []
     no_nation = False
     for part in service_parts(service):
-        key = _key(part)
+        key = service_key(part)
         if key not in table:
             unmapped.append(part)
             continue

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from mishaps import classes, mds
 from mishaps.db import is_sqlite
+from mishaps.derived import service_rows
 from mishaps.models import (
     Aircraft,
     Finding,
@@ -29,6 +30,7 @@ from mishaps.models import (
     MishapCite,
     MishapMechanism,
     MishapSeries,
+    MishapService,
     Revision,
     Source,
 )
@@ -227,6 +229,7 @@ def _child_rows(pk: int, case: Case) -> Iterable[tuple[Any, list[dict[str, Any]]
     for path, model, column in CODE_LISTS:
         codes = Column(path).stored(case)
         yield model, [{"mishap_pk": pk, "position": i, column: c} for i, c in enumerate(codes)]
+    yield MishapService, service_rows(pk, case.service)
     yield (
         Source,
         [_row(s, SOURCE_COLUMNS, mishap_pk=pk, position=pos) for pos, s in enumerate(case.sources)],

@@ -198,6 +198,19 @@ def _seed_loaded() -> list[Any]:
     return load_files(SEED_FILES)
 
 
+def downgrade(engine: Any, revision: str) -> None:
+    """Take a database back to ``revision`` through the migrations' own downgrades: how a test
+    gets an older schema holding what today's code writes (which an older schema may not take).
+    With an engine of ``make_engine`` foreign keys are on: fine for downgrades that rebuild no
+    table (SQLite would cascade a rebuilt parent's deletion into its children)."""
+    from alembic import command
+
+    from mishaps.db import _alembic_config
+
+    with engine.begin() as conn:
+        command.downgrade(_alembic_config(conn), revision)
+
+
 def fill_with_seed(where: str, loaded: list[Any]) -> None:
     """Create the schema at ``where`` and import the seed cases, as `mishaps init` does."""
     from mishaps.config import to_url

@@ -132,6 +132,8 @@ def test_class_e_is_navy_and_marine_corps_usage_only() -> None:
         ).mishap_class
         == "E"
     )
+    detail = case(occurred_on="2021-01-01", damage_usd=10_000, service="USN (VX-20)/USAF")
+    assert classes.derive(detail).mishap_class == "E"
     air_force = classes.derive(case(occurred_on="2021-01-01", damage_usd=10_000, service="USAF"))
     assert air_force.mishap_class is None
     assert "USMC/USN usage only" in air_force.reason

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from mishaps.config import display_db, to_url
 from mishaps.db import create_schema, make_engine, migrate
 from mishaps.migrations import HEAD, REVISIONS, include_name
-from tests.conftest import SEED_FILES
+from tests.conftest import SEED_FILES, downgrade
 
 # SQLAlchemy cannot reflect expression indexes on SQLite (ix_mishap_service_lower, on
 # lower(service)): reflecting a table warns and Alembic's comparison skips that index.
@@ -203,6 +203,7 @@ def test_upgrade_from_the_first_revision_keeps_every_case(
         ["stats", "--by", "fy", "--format", "json"],
         ["stats", "--by", "family", "--format", "json"],  # 0005 filled aircraft.family
         ["list", "--aircraft", "Voyager KC2", "--format", "json"],  # through the family
+        *SERVICE_ANSWERS,  # 0010 filled mishap_service
     ):
         assert runner("--db", old, *args).stdout == runner("--db", seeded_db, *args).stdout, args
     # The upgraded database takes new cases (its key sequences are where they should be).
@@ -210,6 +211,28 @@ def test_upgrade_from_the_first_revision_keeps_every_case(
     new_case.write_text(SEED_FILES[1].read_text(encoding="utf-8").replace("id: ", "id: zz-", 1))
     assert runner("--db", old, "import", new_case).exit_code == 0
     target.dispose()
+
+
+SERVICE_ANSWERS = (
+    ["list", "--service", "usn", "--format", "json"],
+    ["list", "--service", "USAF/USN", "--format", "json"],
+    ["list", "--service", "usaf (1st wing)", "--format", "json"],
+    ["stats", "--by", "service", "--format", "json"],
+)
+
+
+def test_upgrade_to_0010_fills_the_service_parts_of_every_case(runner, seeded_db) -> None:
+    """A database from before mishap_service (the revision before 0010) gets each case's service
+    parts from the migration: --service and stats --by service answer as on a new database."""
+    before = [runner(*args).stdout for args in SERVICE_ANSWERS]
+    engine = engine_for(seeded_db)
+    downgrade(engine, REVISIONS[REVISIONS.index("0010") - 1])
+    assert not sa.inspect(engine).has_table("mishap_service")
+    engine.dispose()
+    assert runner("list", "--service", "usn").exit_code == 1  # told to upgrade first
+    assert runner("db", "upgrade").exit_code == 0
+    assert [runner(*args).stdout for args in SERVICE_ANSWERS] == before
+    assert "USAF/USN" in before[0] and "USN/USAF" in before[0]
 
 
 # --- the revision check on every command ------------------------------------------------------

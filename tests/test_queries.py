@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import copy
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+import yaml
+from sqlalchemy import Engine, func, select
 
 from mishaps.db import session_scope, write_session
 from mishaps.filters import Filters
+from mishaps.models import Mishap, MishapService
+from mishaps.nations import service_parts
 from mishaps.queries import list_mishaps
 from mishaps.schema import validate_case
 from mishaps.store import insert_cases
@@ -101,6 +106,84 @@ def test_service_matches_in_any_case(edge_engine: Engine) -> None:
         == edge_ids(edge_engine, service="USAF / USN")
         != set()
     )
+
+
+# --- --service through the service parts (mishap_service) --------------------------------------
+
+
+def service_ids(engine: Engine, service: str) -> set[str]:
+    with session_scope(engine) as session:
+        return {r.id for r in list_mishaps(session=session, filters=Filters(service=service))}
+
+
+def seed_ids_naming(*services: str) -> set[str]:
+    """The seed cases whose service field names every one of ``services``, read from the files."""
+    wanted = {s.casefold() for s in services}
+    return {
+        c["id"]
+        for c in seed_cases()
+        if wanted <= {p.casefold() for p in service_parts(c["service"])}
+    }
+
+
+def test_every_seed_service_finds_the_cases_that_name_it(engine: Engine) -> None:
+    parts = {p for c in seed_cases() for p in service_parts(c["service"])}
+    joint = [c for c in seed_cases() if len(service_parts(c["service"])) > 1]
+    assert joint, "the seed data has joint cases (USAF/USN, RAF/USAF, ...)"
+    for part in parts:
+        assert service_ids(engine, part) == seed_ids_naming(part), part
+        assert service_ids(engine, part.lower()) == seed_ids_naming(part), part
+    for case in joint:
+        for part in service_parts(case["service"]):
+            assert case["id"] in service_ids(engine, part), (case["id"], part)
+
+
+def test_service_query_names_every_service_a_case_must_have(engine: Engine) -> None:
+    both = seed_ids_naming("USAF", "USN")
+    assert both and both < seed_ids_naming("USN")  # the seed data has USN-only cases too
+    assert service_ids(engine, "USAF/USN") == service_ids(engine, "usn / usaf") == both
+    # A trailing parenthesis is a detail: "USAF (1st Wing)" is USAF, as the cases write it.
+    assert service_ids(engine, "usaf (1st wing)") == seed_ids_naming("USAF")
+    assert service_ids(engine, "USN/Luftwaffe") == set()
+
+
+def test_a_replaced_or_deleted_case_is_found_by_its_services_as_they_now_are(
+    seeded_db: Any, tmp_path: Path
+) -> None:
+    import mishaps
+
+    doc = next(c for c in seed_cases() if c["service"] == "USAF")
+    with mishaps.open(seeded_db) as db:
+        assert doc["id"] not in {r.id for r in db.rows(service="usn")}
+        edited = tmp_path / "edited.yaml"
+        edited.write_text(yaml.safe_dump({**doc, "service": "USAF/USN"}), encoding="utf-8")
+        db.import_files([edited], on_conflict="replace")
+        assert doc["id"] in {r.id for r in db.rows(service="usn")}
+        assert doc["id"] in {r.id for r in db.rows(service="USAF")}
+        db.delete(doc["id"])
+        with db.session() as session:
+            orphans = session.execute(
+                select(func.count())
+                .select_from(MishapService)
+                .where(MishapService.mishap_pk.not_in(select(Mishap.pk)))
+            ).scalar_one()
+        assert orphans == 0
+        assert doc["id"] not in {r.id for r in db.rows(service="usaf")}
+
+
+def test_stats_by_service_counts_a_joint_case_under_each_service(seeded_db: Any) -> None:
+    import mishaps
+
+    expected: Counter[str] = Counter()
+    for c in seed_cases():
+        expected.update({p.casefold() for p in service_parts(c["service"])})
+    with mishaps.open(seeded_db) as db:
+        stats = db.stats(by="service")
+    assert {r.key.casefold(): r.mishaps for r in stats.rows} == dict(expected)
+    assert stats.total.mishaps == len(seed_cases()) < sum(expected.values())
+    assert stats.note is not None and "counts once under each" in stats.note
+    # The key is the service as the cases spell it, not its case-folded key.
+    assert "USAF" in {r.key for r in stats.rows}
 
 
 def test_listing_keeps_aircraft_types_in_order_without_repeats(engine: Engine) -> None:

@@ -32,7 +32,7 @@ SAMPLES: dict[str, list[Any]] = {
     "mishap_class": ["A"],
     "since": ["2020", "2011-05", "2011-05-12"],
     "until": ["1990"],
-    "service": ["usaf"],
+    "service": ["usaf", "USAF/USN", "usaf (1st wing)"],
     "method": ["boom"],
     "phase": ["contact"],
     "mechanism": ["boom-binding", "collision"],

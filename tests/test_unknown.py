@@ -17,7 +17,7 @@ from sqlalchemy import text
 from mishaps.config import to_url
 from mishaps.db import make_engine, migrate
 from mishaps.migrations import REVISIONS
-from tests.conftest import seed_cases
+from tests.conftest import downgrade, seed_cases
 
 IRAQ_2026 = "2026-03-12-kc-135-western-iraq"
 COLUMNS = {"method": "refueling_method", "phase": "refueling_phase"}
@@ -65,8 +65,9 @@ def test_migration_0004_turns_stored_unknown_into_null(new_db, _seed_loaded) -> 
     where = new_db()
     engine = make_engine(to_url(str(where)), create=True)
     try:
-        migrate(engine, REVISIONS[REVISIONS.index("0004") - 1])  # the revision before 0004
+        migrate(engine)
         import_cases(engine, _seed_loaded)
+        downgrade(engine, REVISIONS[REVISIONS.index("0004") - 1])  # the revision before 0004
         with engine.begin() as conn:  # as mishaps wrote them before revision 0004
             for column in COLUMNS.values():
                 conn.execute(text(f"UPDATE mishap SET {column} = 'unknown' WHERE {column} IS NULL"))

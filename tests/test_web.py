@@ -21,6 +21,7 @@ from mishaps.reports.context import Marking
 from mishaps.web import fields
 from mishaps.web.metadata import DERIVED, describe, field_path
 from mishaps.web.snapshot import Snapshot, make_snapshot
+from tests.conftest import seed_cases
 
 pytest.importorskip("datasette", reason="the `web` extra is not installed")
 
@@ -170,6 +171,20 @@ def test_array_facets_count_mishaps_not_aircraft(snapshot: Snapshot) -> None:
     page = _json(snapshot, "/mishaps/cases.json?_facet_array=tanker_types&_facet_size=max")
     counts = {f["value"]: f["count"] for f in page["facet_results"]["tanker_types"]["results"]}
     assert counts == expected
+
+
+@SQLITE_ONLY
+def test_a_joint_case_counts_under_each_service_as_stats_counts_it(runner, snapshot) -> None:
+    stats = json.loads(runner("stats", "--by", "service", "--format", "json").stdout)
+    expected = {r["key"]: r["mishaps"] for r in stats["rows"]}
+    assert expected["USN"] > sum(1 for c in seed_cases() if c["service"] == "USN")
+    page = _json(snapshot, "/mishaps/cases.json?_facet_array=services&_facet_size=max")
+    facet = {f["value"]: f["count"] for f in page["facet_results"]["services"]["results"]}
+    assert facet == expected
+    canned: Counter[str] = Counter()
+    for row in _json(snapshot, "/mishaps/by_service_and_class.json?_shape=array"):
+        canned[row["service"]] += row["mishaps"]
+    assert canned == expected
 
 
 @SQLITE_ONLY

@@ -452,7 +452,7 @@ FILTER_OPTIONS: list[tuple[str, Any]] = [
         Annotated[
             str | None,
             typer.Option(
-                help="Operating service, any case (USAF, USN, ...).",
+                help="Operating service, any case; a joint case (USAF/USN) is found by each.",
                 rich_help_panel=PANEL,
                 metavar="NAME",
             ),

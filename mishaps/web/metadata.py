@@ -81,6 +81,13 @@ DERIVED: dict[str, dict[str, str]] = {
         "position": "Order of the code within the finding.",
     },
     "mishap_category": {"mishap_pk": _PARENT, "position": _POSITION},
+    "mishap_service": {
+        "mishap_pk": _PARENT,
+        "position": "Order within the case's service field.",
+        "service": "One service the case's service field names (USAF/USN names two), without"
+        " a trailing parenthesis; derived by the tool, for --service and stats --by service.",
+        "key": "The service case-folded and single-spaced, for matching.",
+    },
     "source": {"mishap_pk": _PARENT, "position": _POSITION + " Source 1 is position 0."},
     "revision": {
         "seq": "Order of the change in this database's history.",
@@ -157,6 +164,8 @@ def _browse_columns() -> dict[str, dict[str, str]]:
         "occurred_on": mishap("occurred_on"),
         "fiscal_year": mishap("fiscal_year"),
         "service": mishap("service"),
+        "services": "Each service the service field names (a joint case has several), without"
+        " a trailing parenthesis." + ARRAY,
         "refueling_method": mishap("refueling_method"),
         "refueling_phase": mishap("refueling_phase"),
         "mechanisms": "What went wrong, in the order it happened."
@@ -329,6 +338,7 @@ START_HERE = ("cases", "pairs", "mechanism", "cictt", "hfacs", "source")
 
 # Array facets offered as links on the mishaps page: (column, words).
 ARRAY_FACET_LINKS = (
+    ("services", "service (a joint case under each)"),
     ("mechanisms", "refueling mechanism"),
     ("aircraft_types", "aircraft type"),
     ("families", "aircraft family"),
@@ -409,9 +419,11 @@ QUERIES: dict[str, dict[str, Any]] = {
     },
     "by_service_and_class": {
         "title": "Mishaps by service and class",
-        "sql": "select service, coalesce(class, 'unknown') as class, count(*) as mishaps,"
-        " sum(fatalities) as fatalities\n"
-        "from cases group by service, class order by service, class",
+        "description": "A joint case (USAF/USN) counts once under each of its services.",
+        "sql": "select s.value as service, coalesce(class, 'unknown') as class,"
+        " count(*) as mishaps, sum(fatalities) as fatalities\n"
+        "from cases, json_each(cases.services) s\n"
+        "group by s.value, class order by s.value, class",
     },
 }
 

@@ -173,6 +173,7 @@ ARRAY_COLUMNS = frozenset(
         "hfacs",
         "mechanisms",
         "series",
+        "services",
     }
 )
 

@@ -5,8 +5,9 @@ The live database is never opened by the web server: it runs in WAL mode, and an
 copies it, with SQLite's backup API from a read-only connection (a consistent copy while other
 processes write), or from PostgreSQL through the library into a fresh SQLite file, then adds:
 
-- ``cases``: one row a mishap, with its aircraft types, roles, families, categories and HFACS codes
-  as JSON arrays, so Datasette's array facets count mishaps, not aircraft or finding rows;
+- ``cases``: one row a mishap, with its services (``USAF/USN`` is two), aircraft types, roles,
+  families, categories and HFACS codes as JSON arrays, so Datasette's array facets count mishaps,
+  not aircraft or finding rows, and a joint case under each of its services;
 - ``case_pair`` and ``pairs``: each tanker type x receiver type of a mishap, and their counts;
 - ``cictt``, ``hfacs``, ``mechanism`` and ``case_category``, ``case_hfacs``, ``case_mechanism``:
   the code tables with names, and links from cases to them, so a code's page lists its cases;
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from mishaps.config import display_db, sqlite_path
+from mishaps.nations import service_parts
 
 SNAPSHOT_NAME = "mishaps.db"  # Datasette names the database after the file: /mishaps/cases
 
@@ -143,6 +145,7 @@ _CASE_COLUMNS: list[tuple[str, str, str | None]] = [
     ("occurred_on", "TEXT NOT NULL", "occurred_on"),
     ("fiscal_year", "INTEGER", "fiscal_year"),
     ("service", "TEXT NOT NULL", "service"),
+    ("services", "TEXT NOT NULL", None),
     ("refueling_method", "TEXT", "refueling_method"),
     ("refueling_phase", "TEXT", "refueling_phase"),
     ("mechanisms", "TEXT", None),
@@ -273,6 +276,7 @@ def build_browse_tables(conn: sqlite3.Connection) -> None:
         receivers = _distinct(t for r, t, _ in planes if r == "receiver")
         row["tanker_types"], row["receiver_types"] = _dump(tankers), _dump(receivers)
         row["roles"] = _dump(_distinct(r for r, _, _ in planes))
+        row["services"] = _dump(_distinct(service_parts(row["service"])))
         if has["families"]:
             row["families"] = _dump(_distinct(f for _, _, f in planes))
         codes = _distinct(c for (c,) in categories.get(pk, []))
