@@ -283,8 +283,8 @@ def bench_startup(cfg: Config, res: Results) -> None:
     print("1. start-up", flush=True)
     # Our modules' bytecode, as an installed package has it (pip compiles on install), like the
     # floors' libraries: under PYTHONDONTWRITEBYTECODE an editable install would compile every
-    # module of mishaps in every measured process (`mishaps --help` 1.28× `import typer` with
-    # bytecode, 1.42× without, before issue 16's command registry; interleaved, same run).
+    # module of mishaps in every measured process (`mishaps --help` 1.28x `import typer` with
+    # bytecode, 1.42x without, before issue 16's command registry; interleaved, same run).
     import compileall
 
     compileall.compile_dir(ROOT / "mishaps", quiet=1)
