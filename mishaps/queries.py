@@ -27,7 +27,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from mishaps import mds
 from mishaps.dates import date_period
@@ -49,6 +49,17 @@ if TYPE_CHECKING:  # a listing needs no pydantic model: schema is imported where
     from mishaps.schema import Case
 
 
+# Filters and listings are built over the tables' Core columns, not the ORM classes: the first
+# statement naming an ORM attribute makes SQLAlchemy configure every mapper as it compiles (20-30
+# ms of a `mishaps list` process on a loaded machine; ~1 ms with Core columns; issue 16).
+_mishap: Any = Mishap.__table__.c
+_aircraft: Any = Aircraft.__table__.c
+_hfacs: Any = FindingHfacs.__table__.c
+_category: Any = MishapCategory.__table__.c
+_mechanism: Any = MishapMechanism.__table__.c
+_series: Any = MishapSeries.__table__.c
+
+
 def _aircraft_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
     """The aircraft a ``--aircraft`` query names: by MDS or leading words, and through the
     family aliases (``A330 MRTT`` is also every KC-30A and Voyager KC2)."""
@@ -56,7 +67,7 @@ def _aircraft_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
     families = mds.family_names(query)
     if not families:
         return by_name
-    return or_(by_name, Aircraft.family.in_(families))
+    return or_(by_name, _aircraft.family.in_(families))
 
 
 def _type_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
@@ -65,20 +76,20 @@ def _type_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
         norm = mds.normalize_type(query)
         # autoescape: a % or _ in the query is a character, not a LIKE wildcard.
         exact = or_(
-            Aircraft.type_norm == norm,
-            col(Aircraft.type_norm).startswith(norm + " ", autoescape=True),
+            _aircraft.type_norm == norm,
+            _aircraft.type_norm.startswith(norm + " ", autoescape=True),
         )
         if not sqlite:
             return exact
         # SQLite's LIKE cannot use the index (it folds case); a byte-order range around both
         # alternatives can, and the exact test still decides. Not on PostgreSQL, whose
         # collations need not order by bytes.
-        return and_(_prefix(Aircraft.type_norm, norm, upper="\U0010ffff"), exact)
-    conds = [Aircraft.mds_design == parsed.design, Aircraft.mds_mission == parsed.mission]
+        return and_(_prefix(_aircraft.type_norm, norm, upper="\U0010ffff"), exact)
+    conds = [_aircraft.mds_design == parsed.design, _aircraft.mds_mission == parsed.mission]
     if parsed.series is not None:
-        conds.append(Aircraft.mds_series == parsed.series)
+        conds.append(_aircraft.mds_series == parsed.series)
     if parsed.prefix is not None:
-        conds.append(Aircraft.mds_prefix == parsed.prefix)
+        conds.append(_aircraft.mds_prefix == parsed.prefix)
     return and_(*conds)
 
 
@@ -168,73 +179,73 @@ def mishap_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
 def _child_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
     """Aircraft and role, category, cause and HFACS: each a ``pk IN (SELECT ...)``."""
     conds: list[ColumnElement[bool]] = []
-    pk = Mishap.pk
+    pk = _mishap.pk
     if f.aircraft is not None or f.role is not None:
-        sub = select(Aircraft.mishap_pk)
+        sub = select(_aircraft.mishap_pk)
         if f.aircraft is not None:
             sqlite = is_sqlite(session.get_bind())
             sub = sub.where(_aircraft_condition(f.aircraft, sqlite=sqlite))
         if f.role is not None:
-            sub = sub.where(Aircraft.role == f.role)
+            sub = sub.where(_aircraft.role == f.role)
         conds.append(pk.in_(sub))
     if f.category is not None:
         conds.append(
             pk.in_(
-                select(MishapCategory.mishap_pk).where(
-                    _prefix(MishapCategory.code, f.category.upper())
+                select(_category.mishap_pk).where(
+                    _prefix(_category.code, f.category.upper())
                 )
             )
         )
     if f.cause is not None:
         code = f.cause.strip().upper()
         alternatives = [
-            pk.in_(select(MishapCategory.mishap_pk).where(MishapCategory.code == code)),
+            pk.in_(select(_category.mishap_pk).where(_category.code == code)),
         ]
         if _searchable(f.cause):  # "--cause _" is no words, but might still be a code
             alternatives.append(pk.in_(_search_pks(session, f.cause, findings_only=True)))
         if re.fullmatch(r"[AOPS][A-Z]\d{0,3}", code):
             alternatives.append(
-                pk.in_(select(FindingHfacs.mishap_pk).where(_prefix(FindingHfacs.code, code)))
+                pk.in_(select(_hfacs.mishap_pk).where(_prefix(_hfacs.code, code)))
             )
         conds.append(or_(*alternatives))
     if f.hfacs is not None:
         from mishaps.taxonomy import hfacs_match_prefix
 
         code = hfacs_match_prefix(f.hfacs)
-        conds.append(pk.in_(select(FindingHfacs.mishap_pk).where(_prefix(FindingHfacs.code, code))))
+        conds.append(pk.in_(select(_hfacs.mishap_pk).where(_prefix(_hfacs.code, code))))
     return conds
 
 
 def _column_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
     """Class, fiscal year, dates, service, method, phase, status and full text."""
     conds: list[ColumnElement[bool]] = []
-    pk = Mishap.pk
+    pk = _mishap.pk
     if f.mishap_class is not None:
-        conds.append(Mishap.effective_class == f.mishap_class)
+        conds.append(_mishap.effective_class == f.mishap_class)
     if f.fiscal_year is not None:
-        conds.append(Mishap.fiscal_year == f.fiscal_year)
+        conds.append(_mishap.fiscal_year == f.fiscal_year)
     if f.since is not None:
         since = date_period(f.since)[0]
-        conds.append(Mishap.date_end >= since.isoformat())
+        conds.append(_mishap.date_end >= since.isoformat())
         # Implied, since a partial date spans at most a year: the bound lets the date_start
         # index serve both the range and the ORDER BY (else SQLite scans it in date order).
-        conds.append(Mishap.date_start >= (since - timedelta(days=366)).isoformat())
+        conds.append(_mishap.date_start >= (since - timedelta(days=366)).isoformat())
     if f.until is not None:
-        conds.append(Mishap.date_start <= date_period(f.until)[1].isoformat())
+        conds.append(_mishap.date_start <= date_period(f.until)[1].isoformat())
     if f.service is not None:
-        conds.append(func.lower(Mishap.service) == f.service.lower())
-    for value, column in ((f.method, Mishap.refueling_method), (f.phase, Mishap.refueling_phase)):
+        conds.append(func.lower(_mishap.service) == f.service.lower())
+    for value, column in ((f.method, _mishap.refueling_method), (f.phase, _mishap.refueling_phase)):
         if value is not None:  # unknown is NULL (migration 0004)
             conds.append(column.is_(None) if value == "unknown" else column == value)
     if f.mechanism is not None:
         conds.append(
-            pk.in_(select(MishapMechanism.mishap_pk).where(MishapMechanism.code == f.mechanism))
+            pk.in_(select(_mechanism.mishap_pk).where(_mechanism.code == f.mechanism))
         )
     if f.status is not None:
-        conds.append(Mishap.status == f.status)
+        conds.append(_mishap.status == f.status)
     if f.series is not None:
         conds.append(
-            pk.in_(select(MishapSeries.mishap_pk).where(MishapSeries.series_id == f.series))
+            pk.in_(select(_series.mishap_pk).where(_series.series_id == f.series))
         )
     if f.search is not None:
         conds.append(pk.in_(_search_pks(session, f.search, findings_only=False)))
@@ -243,9 +254,9 @@ def _column_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]
 
 def _select_pks(session: Session, f: Filters) -> Select[Any]:
     stmt = (
-        select(Mishap.pk)
+        select(_mishap.pk)
         .where(*mishap_conditions(session, f))
-        .order_by(Mishap.date_start, Mishap.id)
+        .order_by(_mishap.date_start, _mishap.id)
     )
     if f.limit is not None:
         stmt = stmt.limit(f.limit)
@@ -320,19 +331,19 @@ def list_mishaps(*, session: Session, filters: Filters) -> list[Row]:
     sqlite = is_sqlite(session.get_bind())
     stmt = (
         select(
-            Mishap.id,
-            Mishap.title,
-            Mishap.occurred_on,
-            Mishap.mishap_class,
-            Mishap.status,
-            Mishap.service,
+            _mishap.id,
+            _mishap.title,
+            _mishap.occurred_on,
+            _mishap.mishap_class,
+            _mishap.status,
+            _mishap.service,
             _aircraft_types(sqlite=sqlite),
-            Mishap.fatalities,
-            Mishap.derived_class,
-            Mishap.fiscal_year,
+            _mishap.fatalities,
+            _mishap.derived_class,
+            _mishap.fiscal_year,
         )
         .where(*mishap_conditions(session, filters))
-        .order_by(Mishap.date_start, Mishap.id)
+        .order_by(_mishap.date_start, _mishap.id)
     )
     if filters.limit is not None:
         stmt = stmt.limit(filters.limit)
