@@ -43,7 +43,6 @@ from mishaps.models import (
     MishapSeries,
 )
 from mishaps.searchindex import plain_words
-from mishaps.text import class_label
 
 if TYPE_CHECKING:  # a listing needs no pydantic model: schema is imported where a Case is made
     from mishaps.schema import Case
@@ -190,11 +189,7 @@ def _child_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
         conds.append(pk.in_(sub))
     if f.category is not None:
         conds.append(
-            pk.in_(
-                select(_category.mishap_pk).where(
-                    _prefix(_category.code, f.category.upper())
-                )
-            )
+            pk.in_(select(_category.mishap_pk).where(_prefix(_category.code, f.category.upper())))
         )
     if f.cause is not None:
         code = f.cause.strip().upper()
@@ -204,9 +199,7 @@ def _child_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
         if _searchable(f.cause):  # "--cause _" is no words, but might still be a code
             alternatives.append(pk.in_(_search_pks(session, f.cause, findings_only=True)))
         if re.fullmatch(r"[AOPS][A-Z]\d{0,3}", code):
-            alternatives.append(
-                pk.in_(select(_hfacs.mishap_pk).where(_prefix(_hfacs.code, code)))
-            )
+            alternatives.append(pk.in_(select(_hfacs.mishap_pk).where(_prefix(_hfacs.code, code))))
         conds.append(or_(*alternatives))
     if f.hfacs is not None:
         from mishaps.taxonomy import hfacs_match_prefix
@@ -238,15 +231,11 @@ def _column_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]
         if value is not None:  # unknown is NULL (migration 0004)
             conds.append(column.is_(None) if value == "unknown" else column == value)
     if f.mechanism is not None:
-        conds.append(
-            pk.in_(select(_mechanism.mishap_pk).where(_mechanism.code == f.mechanism))
-        )
+        conds.append(pk.in_(select(_mechanism.mishap_pk).where(_mechanism.code == f.mechanism)))
     if f.status is not None:
         conds.append(_mishap.status == f.status)
     if f.series is not None:
-        conds.append(
-            pk.in_(select(_series.mishap_pk).where(_series.series_id == f.series))
-        )
+        conds.append(pk.in_(select(_series.mishap_pk).where(_series.series_id == f.series)))
     if f.search is not None:
         conds.append(pk.in_(_search_pks(session, f.search, findings_only=False)))
     return conds
@@ -282,14 +271,25 @@ class Row(NamedTuple):
     fatalities: int | None
     derived_class: str | None  # what the era rules give (mishaps.classes)
     fiscal_year: int | None
-
-    @property
-    def class_label(self) -> str:
-        return class_label(self.mishap_class, self.derived_class)
+    # The class people read: ``A``, ``A (derived)`` or ``unknown`` (text.class_label), made by
+    # the statement, so that output takes the rows as they come (issue 16).
+    class_label: str
 
     def as_dict(self) -> dict[str, Any]:
         """The row for output; ``class`` is the label people read: ``A`` or ``A (derived)``."""
-        return {**self._asdict(), "class": self.class_label}
+        out = self._asdict()
+        out["class"] = out.pop("class_label")
+        return out
+
+
+def _class_label() -> Any:
+    """``text.class_label`` in SQL (tests/test_queries.py checks that they agree)."""
+    stated, derived = _mishap.mishap_class, _mishap.derived_class
+    return case(
+        (stated.is_not(None), stated),
+        (derived.is_not(None), derived + literal(" (derived)")),
+        else_=literal("unknown"),
+    )
 
 
 @cache  # statements are immutable; building this one cost a millisecond per query
@@ -341,6 +341,7 @@ def list_mishaps(*, session: Session, filters: Filters) -> list[Row]:
             _mishap.fatalities,
             _mishap.derived_class,
             _mishap.fiscal_year,
+            _class_label(),
         )
         .where(*mishap_conditions(session, filters))
         .order_by(_mishap.date_start, _mishap.id)
