@@ -282,6 +282,7 @@ class Row(NamedTuple):
         return out
 
 
+@cache  # immutable, and building the expression cost more than running a small listing
 def _class_label() -> Any:
     """``text.class_label`` in SQL (tests/test_queries.py checks that they agree)."""
     stated, derived = _mishap.mishap_class, _mishap.derived_class
