@@ -78,18 +78,49 @@ class _Aliases:
     by_mds: dict[tuple[str, str], str]  # (mission, design) -> family, for MDS aliases
 
 
-@cache
-def _aliases() -> _Aliases:
+ALIAS_TABLE = "aircraft_families.json"  # in mishaps/data, beside the YAML it is made from
+
+
+def alias_table() -> dict[str, list[str]]:
+    """Family -> its names, from ``data/aircraft_families.yaml`` (the reference, with bases and
+    sources). ``data/aircraft_families.json`` holds the same table for `--aircraft` to read
+    without PyYAML (~10 ms of every listing's start, issue 16); tests/test_mds.py keeps it equal
+    and says how to write it again."""
     from mishaps.taxonomy import load_document
 
+    families = load_document("aircraft_families.yaml")["families"]
+    return {entry["family"]: list(entry["names"]) for entry in families}
+
+
+def write_alias_table() -> None:
+    """Write ``data/aircraft_families.json`` again from the YAML, a family a line."""
+    import json
+
+    from mishaps.config import data_dir
+
+    lines = [
+        f"  {json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
+        for k, v in alias_table().items()
+    ]
+    text = "{\n" + ",\n".join(lines) + "\n}\n"
+    (data_dir() / ALIAS_TABLE).write_text(text, encoding="utf-8")
+
+
+@cache
+def _aliases() -> _Aliases:
+    import json
+
+    from mishaps.config import data_dir
+
+    table = json.loads((data_dir() / ALIAS_TABLE).read_text(encoding="utf-8"))
     exact: dict[str, str] = {}
     by_mds: dict[tuple[str, str], str] = {}
-    for entry in load_document("aircraft_families.yaml")["families"]:
-        for name in [entry["family"], *entry["names"]]:
-            exact[normalize_type(name)] = entry["family"]
+    for family_, names in table.items():
+        for name in [family_, *names]:
+            exact[normalize_type(name)] = family_
             parsed = parse(name)
             if parsed is not None and parsed.series is None:
-                by_mds[(parsed.mission, parsed.design)] = entry["family"]
+                by_mds[(parsed.mission, parsed.design)] = family_
     return _Aliases(exact, by_mds)
 
 

@@ -77,6 +77,8 @@ class Aircraft(SQLModel, table=True):
         Index("ix_aircraft_type_norm", "type_norm"),
         Index("ix_aircraft_role", "role", "mishap_pk"),
         Index("ix_aircraft_family", "family", "mishap_pk"),
+        # Covering: a listing reads each case's types in order from the index alone (0008).
+        Index("ix_aircraft_types", "mishap_pk", "position", "type"),
     )
 
     mishap_pk: int = Field(sa_column=_parent())

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import timedelta
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
@@ -20,6 +20,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     func,
     literal,
     literal_column,
@@ -27,7 +28,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from mishaps import mds
 from mishaps.dates import date_period
@@ -44,10 +45,21 @@ from mishaps.models import (
     MishapService,
 )
 from mishaps.searchindex import fold, plain_words
-from mishaps.text import class_label
 
 if TYPE_CHECKING:  # a listing needs no pydantic model: schema is imported where a Case is made
     from mishaps.schema import Case
+
+
+# Filters and listings are built over the tables' Core columns, not the ORM classes: the first
+# statement naming an ORM attribute makes SQLAlchemy configure every mapper as it compiles (20-30
+# ms of a `mishaps list` process on a loaded machine; ~1 ms with Core columns; issue 16).
+_mishap: Any = Mishap.__table__.c
+_aircraft: Any = Aircraft.__table__.c
+_hfacs: Any = FindingHfacs.__table__.c
+_category: Any = MishapCategory.__table__.c
+_mechanism: Any = MishapMechanism.__table__.c
+_series: Any = MishapSeries.__table__.c
+_service: Any = MishapService.__table__.c
 
 
 def _aircraft_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
@@ -57,7 +69,7 @@ def _aircraft_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
     families = mds.family_names(query)
     if not families:
         return by_name
-    return or_(by_name, Aircraft.family.in_(families))
+    return or_(by_name, _aircraft.family.in_(families))
 
 
 def _type_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
@@ -66,20 +78,20 @@ def _type_condition(query: str, *, sqlite: bool) -> ColumnElement[bool]:
         norm = mds.normalize_type(query)
         # autoescape: a % or _ in the query is a character, not a LIKE wildcard.
         exact = or_(
-            Aircraft.type_norm == norm,
-            col(Aircraft.type_norm).startswith(norm + " ", autoescape=True),
+            _aircraft.type_norm == norm,
+            _aircraft.type_norm.startswith(norm + " ", autoescape=True),
         )
         if not sqlite:
             return exact
         # SQLite's LIKE cannot use the index (it folds case); a byte-order range around both
         # alternatives can, and the exact test still decides. Not on PostgreSQL, whose
         # collations need not order by bytes.
-        return and_(_prefix(Aircraft.type_norm, norm, upper="\U0010ffff"), exact)
-    conds = [Aircraft.mds_design == parsed.design, Aircraft.mds_mission == parsed.mission]
+        return and_(_prefix(_aircraft.type_norm, norm, upper="\U0010ffff"), exact)
+    conds = [_aircraft.mds_design == parsed.design, _aircraft.mds_mission == parsed.mission]
     if parsed.series is not None:
-        conds.append(Aircraft.mds_series == parsed.series)
+        conds.append(_aircraft.mds_series == parsed.series)
     if parsed.prefix is not None:
-        conds.append(Aircraft.mds_prefix == parsed.prefix)
+        conds.append(_aircraft.mds_prefix == parsed.prefix)
     return and_(*conds)
 
 
@@ -170,74 +182,64 @@ def mishap_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]
 def _child_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
     """Aircraft and role, category, cause and HFACS: each a ``pk IN (SELECT ...)``."""
     conds: list[ColumnElement[bool]] = []
-    pk = Mishap.pk
+    pk = _mishap.pk
     if f.aircraft is not None or f.role is not None:
-        sub = select(Aircraft.mishap_pk)
+        sub = select(_aircraft.mishap_pk)
         if f.aircraft is not None:
             sqlite = is_sqlite(session.get_bind())
             sub = sub.where(_aircraft_condition(f.aircraft, sqlite=sqlite))
         if f.role is not None:
-            sub = sub.where(Aircraft.role == f.role)
+            sub = sub.where(_aircraft.role == f.role)
         conds.append(pk.in_(sub))
     if f.category is not None:
         conds.append(
-            pk.in_(
-                select(MishapCategory.mishap_pk).where(
-                    _prefix(MishapCategory.code, f.category.upper())
-                )
-            )
+            pk.in_(select(_category.mishap_pk).where(_prefix(_category.code, f.category.upper())))
         )
     if f.cause is not None:
         code = f.cause.strip().upper()
         alternatives = [
-            pk.in_(select(MishapCategory.mishap_pk).where(MishapCategory.code == code)),
+            pk.in_(select(_category.mishap_pk).where(_category.code == code)),
         ]
         if _searchable(f.cause):  # "--cause _" is no words, but might still be a code
             alternatives.append(pk.in_(_search_pks(session, f.cause, findings_only=True)))
         if re.fullmatch(r"[AOPS][A-Z]\d{0,3}", code):
-            alternatives.append(
-                pk.in_(select(FindingHfacs.mishap_pk).where(_prefix(FindingHfacs.code, code)))
-            )
+            alternatives.append(pk.in_(select(_hfacs.mishap_pk).where(_prefix(_hfacs.code, code))))
         conds.append(or_(*alternatives))
     if f.hfacs is not None:
         from mishaps.taxonomy import hfacs_match_prefix
 
         code = hfacs_match_prefix(f.hfacs)
-        conds.append(pk.in_(select(FindingHfacs.mishap_pk).where(_prefix(FindingHfacs.code, code))))
+        conds.append(pk.in_(select(_hfacs.mishap_pk).where(_prefix(_hfacs.code, code))))
     return conds
 
 
 def _column_conditions(session: Session, f: Filters) -> list[ColumnElement[bool]]:
     """Class, fiscal year, dates, service, method, phase, status and full text."""
     conds: list[ColumnElement[bool]] = []
-    pk = Mishap.pk
+    pk = _mishap.pk
     if f.mishap_class is not None:
-        conds.append(Mishap.effective_class == f.mishap_class)
+        conds.append(_mishap.effective_class == f.mishap_class)
     if f.fiscal_year is not None:
-        conds.append(Mishap.fiscal_year == f.fiscal_year)
+        conds.append(_mishap.fiscal_year == f.fiscal_year)
     if f.since is not None:
         since = date_period(f.since)[0]
-        conds.append(Mishap.date_end >= since.isoformat())
+        conds.append(_mishap.date_end >= since.isoformat())
         # Implied, since a partial date spans at most a year: the bound lets the date_start
         # index serve both the range and the ORDER BY (else SQLite scans it in date order).
-        conds.append(Mishap.date_start >= (since - timedelta(days=366)).isoformat())
+        conds.append(_mishap.date_start >= (since - timedelta(days=366)).isoformat())
     if f.until is not None:
-        conds.append(Mishap.date_start <= date_period(f.until)[1].isoformat())
+        conds.append(_mishap.date_start <= date_period(f.until)[1].isoformat())
     if f.service is not None:
         conds.extend(_service_conditions(f.service))
-    for value, column in ((f.method, Mishap.refueling_method), (f.phase, Mishap.refueling_phase)):
+    for value, column in ((f.method, _mishap.refueling_method), (f.phase, _mishap.refueling_phase)):
         if value is not None:  # unknown is NULL (migration 0004)
             conds.append(column.is_(None) if value == "unknown" else column == value)
     if f.mechanism is not None:
-        conds.append(
-            pk.in_(select(MishapMechanism.mishap_pk).where(MishapMechanism.code == f.mechanism))
-        )
+        conds.append(pk.in_(select(_mechanism.mishap_pk).where(_mechanism.code == f.mechanism)))
     if f.status is not None:
-        conds.append(Mishap.status == f.status)
+        conds.append(_mishap.status == f.status)
     if f.series is not None:
-        conds.append(
-            pk.in_(select(MishapSeries.mishap_pk).where(MishapSeries.series_id == f.series))
-        )
+        conds.append(pk.in_(select(_series.mishap_pk).where(_series.series_id == f.series)))
     if f.search is not None:
         conds.append(pk.in_(_search_pks(session, f.search, findings_only=False)))
     return conds
@@ -249,16 +251,16 @@ def _service_conditions(service: str) -> list[ColumnElement[bool]]:
     from mishaps.nations import service_keys
 
     return [
-        Mishap.pk.in_(select(MishapService.mishap_pk).where(MishapService.key == key))
+        _mishap.pk.in_(select(_service.mishap_pk).where(_service.key == key))
         for _, key in service_keys(service)
     ]
 
 
 def _select_pks(session: Session, f: Filters) -> Select[Any]:
     stmt = (
-        select(Mishap.pk)
+        select(_mishap.pk)
         .where(*mishap_conditions(session, f))
-        .order_by(Mishap.date_start, Mishap.id)
+        .order_by(_mishap.date_start, _mishap.id)
     )
     if f.limit is not None:
         stmt = stmt.limit(f.limit)
@@ -284,38 +286,59 @@ class Row(NamedTuple):
     fatalities: int | None
     derived_class: str | None  # what the era rules give (mishaps.classes)
     fiscal_year: int | None
-
-    @property
-    def class_label(self) -> str:
-        return class_label(self.mishap_class, self.derived_class)
+    # The class people read: ``A``, ``A (derived)`` or ``unknown`` (text.class_label), made by
+    # the statement, so that output takes the rows as they come (issue 16).
+    class_label: str
 
     def as_dict(self) -> dict[str, Any]:
         """The row for output; ``class`` is the label people read: ``A`` or ``A (derived)``."""
-        return {**self._asdict(), "class": self.class_label}
+        out = self._asdict()
+        out["class"] = out.pop("class_label")
+        return out
 
 
-_SEP = "\x1f"  # joins a case's aircraft types inside SQL; no type name contains it
+@cache  # immutable, and building the expression cost more than running a small listing
+def _class_label() -> Any:
+    """``text.class_label`` in SQL (tests/test_queries.py checks that they agree)."""
+    stated, derived = _mishap.mishap_class, _mishap.derived_class
+    return case(
+        (stated.is_not(None), stated),
+        (derived.is_not(None), derived + literal(" (derived)")),
+        else_=literal("unknown"),
+    )
 
 
 @cache  # statements are immutable; building this one cost a millisecond per query
 def _aircraft_types(*, sqlite: bool) -> Any:
-    """A correlated subquery: the case's aircraft types in their order, joined by _SEP."""
+    """A correlated subquery: the case's distinct aircraft types in their order, joined by ", ".
+
+    Done in SQL, from the covering index ``ix_aircraft_types`` (migration 0008): splitting,
+    deduplicating and joining them again in Python was a third of a large listing (issue 16). An
+    aircraft is skipped when an earlier one of the case has its type (one more probe of the same
+    index); ``DISTINCT`` inside the aggregate, which SQLite allows only with its own separator,
+    was slower."""
     a = Aircraft.__table__.alias("a")
+    b = Aircraft.__table__.alias("b")
     m = Mishap.__table__
+    first = ~exists().where(
+        b.c.mishap_pk == a.c.mishap_pk, b.c.position < a.c.position, b.c.type == a.c.type
+    )
     if sqlite:  # SQLite before 3.44 has no ORDER BY inside an aggregate: order a subquery
         ordered = (
             select(a.c.type)
-            .where(a.c.mishap_pk == m.c.pk)
+            .where(a.c.mishap_pk == m.c.pk, first)
             .order_by(a.c.position)
             .correlate(m)
             .subquery()
         )
-        return select(func.group_concat(ordered.c.type, _SEP)).scalar_subquery()
-    return (
-        select(func.aggregate_strings(a.c.type, _SEP).aggregate_order_by(a.c.position))
-        .where(a.c.mishap_pk == m.c.pk)
-        .scalar_subquery()
-    )
+        joined = select(func.group_concat(ordered.c.type, ", ")).scalar_subquery()
+    else:
+        joined = (
+            select(func.aggregate_strings(a.c.type, ", ").aggregate_order_by(a.c.position))
+            .where(a.c.mishap_pk == m.c.pk, first)
+            .scalar_subquery()
+        )
+    return func.coalesce(joined, "")
 
 
 def list_mishaps(*, session: Session, filters: Filters) -> list[Row]:
@@ -324,38 +347,30 @@ def list_mishaps(*, session: Session, filters: Filters) -> list[Row]:
     sqlite = is_sqlite(session.get_bind())
     stmt = (
         select(
-            Mishap.id,
-            Mishap.title,
-            Mishap.occurred_on,
-            Mishap.mishap_class,
-            Mishap.status,
-            Mishap.service,
+            _mishap.id,
+            _mishap.title,
+            _mishap.occurred_on,
+            _mishap.mishap_class,
+            _mishap.status,
+            _mishap.service,
             _aircraft_types(sqlite=sqlite),
-            Mishap.fatalities,
-            Mishap.derived_class,
-            Mishap.fiscal_year,
+            _mishap.fatalities,
+            _mishap.derived_class,
+            _mishap.fiscal_year,
+            _class_label(),
         )
         .where(*mishap_conditions(session, filters))
-        .order_by(Mishap.date_start, Mishap.id)
+        .order_by(_mishap.date_start, _mishap.id)
     )
     if filters.limit is not None:
         stmt = stmt.limit(filters.limit)
     result = session.connection().execute(stmt)
-    # The DBAPI's own tuples (fetched in C): every column is text or an integer, which no
-    # result processor changes, and SQLAlchemy's Row per case cost a tenth of the listing.
+    # The DBAPI's own tuples (fetched in C), made Rows without a line of Python per row: every
+    # column is final text or an integer, which no result processor changes, and SQLAlchemy's
+    # Row per case cost a tenth of the listing.
     raw = result.cursor.fetchall() if result.cursor is not None else []
     result.close()
-    new = tuple.__new__
-    sep = _SEP
-
-    def types(joined: str | None) -> str:
-        if not joined:
-            return ""
-        if sep not in joined:
-            return joined
-        return ", ".join(dict.fromkeys(joined.split(sep)))
-
-    return [new(Row, (r[0], r[1], r[2], r[3], r[4], r[5], types(r[6]), *r[7:])) for r in raw]
+    return list(map(partial(tuple.__new__, Row), raw))
 
 
 def find_cases(*, session: Session, filters: Filters) -> list[Case]:

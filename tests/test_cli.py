@@ -395,6 +395,48 @@ def all_commands(app) -> list[list[str]]:
     return out
 
 
+def test_the_command_registry_is_what_each_command_says_of_itself() -> None:
+    """`mishaps --help` lists commands from ``mishaps.cli.COMMANDS`` without importing their
+    modules (issue 16): each entry must name the module that registers the command and give the
+    help the command itself would show, at every terminal width."""
+    import typer.main
+
+    from mishaps.cli import COMMANDS, app
+
+    group = typer.main.get_command(app)
+    ctx = group.make_context("mishaps", [], resilient_parsing=True)
+    listed = group.list_commands(ctx)
+    assert listed == [name for name, _, _ in COMMANDS]
+    stubs = {name: group.commands.stub(name) for name in listed}  # type: ignore[attr-defined]
+    for name, module, text in COMMANDS:
+        real = group.get_command(ctx, name)
+        assert real is not stubs[name] and module in app.loaded, name
+        assert real.hidden == stubs[name].hidden, name
+        for width in range(10, 200):
+            assert real.get_short_help_str(width) == stubs[name].get_short_help_str(width), name
+        assert text == real.get_short_help_str(10_000), f"{name}: the help's first sentence"
+    # Every module's commands are in the registry: none is reachable only once its module loads.
+    registered = {info.name for _, info in app.deferred if getattr(info, "name", None)}
+    assert registered <= set(listed)
+    assert len(app.deferred) == len(COMMANDS)
+
+
+def test_top_level_help_is_the_same_with_every_command_built() -> None:
+    """The stubs' help is byte for byte what the built commands' own help gives."""
+    import typer.main
+
+    from mishaps.cli import COMMANDS, app
+
+    group = typer.main.get_command(app)
+    ctx = group.make_context("mishaps", [], resilient_parsing=True)
+    lazy = group.get_help(ctx)
+    assert group.commands.built == {}  # type: ignore[attr-defined]
+    for name, _, _ in COMMANDS:
+        group.get_command(ctx, name)
+    assert list(group.commands.built) == [name for name, _, _ in COMMANDS]  # type: ignore[attr-defined]
+    assert group.get_help(ctx) == lazy  # now listed from the built commands
+
+
 def test_every_command_has_help_that_teaches(runner) -> None:
     from mishaps.cli import app
 

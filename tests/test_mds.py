@@ -101,3 +101,27 @@ def matched(runner, query: str) -> set[str]:
 )
 def test_aircraft_filter_matching(typed_db, query, expected) -> None:
     assert matched(typed_db, query) == expected
+
+
+def test_the_alias_table_is_the_families_of_the_yaml() -> None:
+    """`--aircraft` reads the aliases from a JSON copy (no PyYAML at start-up, issue 16)."""
+    from mishaps.config import data_dir
+
+    copy = json.loads((data_dir() / mds.ALIAS_TABLE).read_text(encoding="utf-8"))
+    assert copy == mds.alias_table(), (
+        "data/aircraft_families.yaml changed: write the JSON again with"
+        ' python -c "from mishaps import mds; mds.write_alias_table()"'
+    )
+    assert list(copy) == list(mds.alias_table())  # and in the same order
+
+
+def test_a_listing_by_aircraft_reads_no_yaml() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from mishaps import mds; mds.family_names('KC-30A');"
+        " print('yaml' in sys.modules, mds.family_names('KC-30A'))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "['A330", "MRTT']"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -53,6 +54,24 @@ def test_json_of_many_rows_in_pieces_is_one_document() -> None:
         {"i": i, "nested": {"a": [i, None]} if i % 7 == 0 else i} for i in range(2 * CHUNK_ROWS + 3)
     ]
     assert to_json(data) == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_records_of_many_rows_in_pieces_are_one_document() -> None:
+    """Columns of text, integers, either with nulls, and anything else, over several pieces."""
+    keys = ("text", "n", "maybe_text", "maybe_n", "other", "50%")
+    tuples = [
+        (f"r{i}\n\u2013", i, None if i % 3 else "x", None if i % 2 else i, [i, 1.5, True], i > 9)
+        for i in range(2 * CHUNK_ROWS + 3)
+    ]
+    data = [dict(zip(keys, t, strict=True)) for t in tuples]
+    assert to_json(Records(keys, tuples)) == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_records_of_the_wrong_length_are_refused() -> None:
+    with pytest.raises(ValueError):
+        to_json(Records(("a", "b"), [(1, 2), (3,)]))
+    with pytest.raises(ValueError):
+        to_json(Records(("a", "b"), [(1, 2, 3)]))
 
 
 # --- terminal output shows control characters escaped (issue 11, item 10) ----------------------

@@ -212,3 +212,21 @@ def test_with_aircraft_beside_an_aircraft_filter(engine: Engine) -> None:
         kc135 = {r.id for r in list_mishaps(session=session, filters=Filters(aircraft="KC-135"))}
         a330 = {r.id for r in list_mishaps(session=session, filters=Filters(aircraft="A330"))}
     assert {r[0] for r in both} == kc135 & a330
+
+
+def test_listing_class_label_is_text_class_label(engine: Engine) -> None:
+    """The statement makes the label people read; it must say what text.class_label says."""
+    from mishaps.text import class_label
+
+    with session_scope(engine) as session:
+        rows = list_mishaps(session=session, filters=Filters())
+    assert [r.class_label for r in rows] == [
+        class_label(r.mishap_class, r.derived_class) for r in rows
+    ]
+    kinds = {
+        "stated" if r.mishap_class else "derived" if r.derived_class else "unknown" for r in rows
+    }
+    assert kinds == {"stated", "derived", "unknown"}  # every branch was compared
+    assert all(
+        r.as_dict()["class"] == r.class_label and "class_label" not in r.as_dict() for r in rows
+    )

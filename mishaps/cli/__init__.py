@@ -10,10 +10,43 @@ from typing import Annotated
 
 import typer
 
-from mishaps.cli import backup, cases, db, history, rates, report, research, serve, taxonomy
-from mishaps.cli.common import App, State
+from mishaps.cli.app import App, State
+
+# Every command: its name, its module (which adds it with ``register(app)``) and the first
+# sentence of its help, all that `mishaps --help` shows of it. A module is imported only when one
+# of its commands runs: importing them all was a third of `mishaps --help` beyond `import typer`
+# (issue 16). tests/test_cli.py keeps these sentences equal to the commands' own help.
+# fmt: off
+COMMANDS: tuple[tuple[str, str, str], ...] = tuple(
+    (name, f"mishaps.cli.{module}", text)
+    for name, module, text in (
+        ("init", "cases", "Create the database and load the seed cases."),
+        ("import", "cases", "Import cases from files, all or nothing: one bad record and nothing is written."),
+        ("validate", "cases", "Check YAML, JSON or CSV files of cases; write nothing."),
+        ("export", "cases", "Export cases, whole, in the interchange format or as CSV."),
+        ("list", "cases", "List cases matching the filters, oldest first."),
+        ("show", "cases", "Show one whole case, as it is now or as the database held it at a past moment."),
+        ("stats", "cases", "Count mishaps and fatalities by a field; unknown fatalities are counted apart, never as 0."),
+        ("duplicates", "cases", "List pairs of cases that may be one event under two ids: same day, same aircraft family."),
+        ("taxonomy", "taxonomy", "List the codes of a reference taxonomy with their names, and which are unconfirmed."),
+        ("rates", "rates", "Compute mishap rates per 100,000 flight hours with exact Poisson 95% intervals."),
+        ("history", "history", "List every change to a case: when, which action, by which command, from which file."),
+        ("delete", "history", "Delete a case after asking for confirmation; its history is kept."),
+        ("backup", "backup", "Copy the whole database to a file, consistently, even while others are using it."),
+        ("restore", "backup", "Replace everything in the database with a backup made by `mishaps backup`."),
+        ("similar", "research", "Rank the other cases by likeness to a case or a draft narrative, with the reasons."),
+        ("series", "research", "List the series of recurring failures, or print one series' cases in date order."),
+        ("airframe", "research", "List every case an airframe appears in, with its role and damage."),
+        ("recommendations", "research", "List the recommendation findings of the matching cases, with their case."),
+        ("serve", "serve", "Browse the cases in a web browser: facets, search, a map and PDF briefs, all offline."),
+        ("report", "report", "Write PDF reports: a brief on one mishap, or a summary of a set of them."),
+        ("db", "db", "Look after the database itself: its schema revision, migrations and copies."),
+    )
+)
+# fmt: on
 
 app = App(
+    registry=COMMANDS,
     name="mishaps",
     help=(
         "Air refueling mishap database and PDF briefs.\n\n"
@@ -60,17 +93,6 @@ def root(
     ] = False,
 ) -> None:
     ctx.obj = State(db=db)
-
-
-cases.register(app)
-report.register(app)
-taxonomy.register(app)
-rates.register(app)
-history.register(app)
-backup.register(app)
-db.register(app)
-research.register(app)
-serve.register(app)
 
 
 def main() -> None:

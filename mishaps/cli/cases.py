@@ -270,9 +270,8 @@ def list_(ctx: typer.Context, filters: Filters, format: FormatOpt = ListFormat.t
 
     db = open_database(ctx, readonly=True)
     found = db.rows(filters)
-    # Each row's fields, then the class people read (Row.as_dict), without a dict per row.
-    keys = (*found[0]._fields, "class") if found else ()
-    rows = Records(keys, [(*r, r.class_label) for r in found])
+    # The rows as they come, read with Row.as_dict's keys, without a dict per row.
+    rows = Records(list(found[0].as_dict()) if found else (), found)
     hint = db.aircraft_hint(filters.aircraft) if not rows and filters.aircraft else None
     count = plural(len(rows), "case")
     empty = f"No cases match: {hint}" if hint else "No cases match."

@@ -5,18 +5,15 @@ The only place that turns a MishapsError into ``Error: <message>`` on stderr and
 
 import functools
 import inspect
-import re
 import sys
-from collections.abc import Callable, MutableMapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-import typer.core
-from typer.core import TyperArgument, TyperCommand, TyperOption
 
+from mishaps.cli.app import State
 from mishaps.errors import InvalidFilter, InvalidInput, MishapsError
 from mishaps.filters import Filters, option_name
 from mishaps.text import plural
@@ -27,196 +24,6 @@ if TYPE_CHECKING:
     from mishaps.output import Listing
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-@dataclass
-class State:
-    db: str | None = None
-
-
-class _ChoiceError(typer.BadParameter):
-    def format_message(self) -> str:
-        return self.message
-
-
-def _argument_name(param: Any) -> str:
-    """An argument as help shows it: its metavar (FILE, ID), ``...`` when it takes several."""
-    name = param.metavar or (param.name or "value").upper()
-    return name + ("..." if param.nargs != 1 else "")
-
-
-# An option declared without a metavar shows its Python type (<str>); a word instead.
-_OPTION_METAVARS = {
-    "<str>": "TEXT",
-    "<int>": "N",
-    "<float>": "NUMBER",
-    "<Path>": "PATH",
-    "<file>": "FILE",
-    "<directory>": "DIR",
-    "<path>": "PATH",
-}
-
-
-def _python_type(param: Any) -> str:
-    try:
-        return str(param.display_type(None))
-    except Exception:  # a choice needs a context; choices show their values, which is right
-        return ""
-
-
-class Command(TyperCommand):
-    """A command whose help and usage errors speak the user's words: ``FILE...`` and ``ID``, not
-    Typer's ``{files}...`` and ``<list[Path]>``; "--format must be one of: table, json, csv"."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for param in self.params:
-            if isinstance(param, TyperOption) and param.metavar is None:
-                param.metavar = _OPTION_METAVARS.get(_python_type(param))
-            if isinstance(param, TyperArgument):
-                name = _argument_name(param)
-                usage = name if param.required else f"[{name}]"
-                # Typer offers no setting for these; they are its own hooks, set per argument.
-                param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
-                param._usage_display_name = functools.partial(str, usage)  # type: ignore[method-assign]
-                param._rich_display_name = functools.partial(str, name)  # type: ignore[method-assign]
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except typer.BadParameter as exc:
-            choices = getattr(getattr(exc.param, "type_descriptor", None), "choices", None)
-            if not choices or exc.param is None:
-                raise
-            values = ", ".join(c.value if isinstance(c, Enum) else str(c) for c in choices)
-            if isinstance(exc.param, TyperArgument):
-                name = _argument_name(exc.param)
-            else:
-                name = max(getattr(exc.param, "opts", None) or [exc.param.name or "value"], key=len)
-            given = re.search(r"(\S+) is not one of", exc.message)
-            got = f" (not {given[1]})" if given else ""
-            raise _ChoiceError(f"{name} must be one of: {values}{got}", ctx=ctx) from None
-
-
-class App(typer.Typer):
-    """A Typer app whose commands are ``Command``s unless told otherwise, so a command added by
-    anyone gets help and choice errors in the user's words without remembering to ask.
-
-    Its commands and sub-apps are turned into Click commands only when one is looked up: Typer
-    reads every command's signature and type hints before it prints the top-level help (7 ms of
-    `mishaps --help`'s 50 beyond `import typer`, issue 16); the help needs only names and
-    docstrings."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.deferred: list[tuple[str, Any]] = []  # ("command" | "group", Typer's info), in order
-        self.info.cls = type("LazyGroup", (LazyGroup,), {"source": self})
-
-    def command(self, *args: Any, cls: Any = None, **kwargs: Any) -> Any:
-        register = super().command(*args, cls=cls or Command, **kwargs)
-
-        def defer(func: F) -> F:
-            register(func)
-            self.deferred.append(("command", self.registered_commands.pop()))
-            return func
-
-        return defer
-
-    def add_typer(self, *args: Any, **kwargs: Any) -> None:
-        super().add_typer(*args, **kwargs)
-        self.deferred.append(("group", self.registered_groups.pop()))
-
-
-class _Stub(typer.core.TyperCommand):
-    """What the help of the group lists for a command not built yet: its name and help."""
-
-
-class _LazyCommands(MutableMapping[str, Any]):
-    """A group's commands by name; each is built by Typer on first access."""
-
-    def __init__(self, builders: dict[str, tuple[_Stub, Callable[[], Any]]]) -> None:
-        self.builders = builders
-        self.built: dict[str, Any] = {}
-
-    def stub(self, name: str) -> Any:
-        return self.built.get(name) or self.builders[name][0]
-
-    def __getitem__(self, name: str) -> Any:
-        if name not in self.built:
-            self.built[name] = self.builders[name][1]()
-        return self.built[name]
-
-    def __setitem__(self, name: str, command: Any) -> None:
-        self.builders.setdefault(name, (command, lambda: command))
-        self.built[name] = command
-
-    def __delitem__(self, name: str) -> None:
-        del self.builders[name]
-        self.built.pop(name, None)
-
-    def __iter__(self) -> Any:
-        return iter(self.builders)
-
-    def __len__(self) -> int:
-        return len(self.builders)
-
-
-class LazyGroup(typer.core.TyperGroup):
-    """A Typer group over an ``App``'s deferred commands (``source``, set per app)."""
-
-    source: App
-    _listing = False  # while the help lists the commands: stubs will do
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        import typer.main as tm
-
-        short = self.source.pretty_exceptions_short
-        builders: dict[str, tuple[_Stub, Callable[[], Any]]] = {}
-        # Typer's order: the commands as registered, then the sub-apps.
-        for kind, info in sorted(self.source.deferred, key=lambda d: d[0] == "group"):
-            build: Callable[[], Any]
-            if kind == "command":
-                name = info.name or tm.get_command_name(info.callback.__name__)
-                text = inspect.getdoc(info.callback) if info.help is None else info.help
-                stub = _Stub(name=name, help=text, short_help=info.short_help, hidden=info.hidden)
-                build = functools.partial(
-                    tm.get_command_from_info,
-                    info,
-                    pretty_exceptions_short=short,
-                    rich_markup_mode=self.rich_markup_mode,
-                )
-            else:
-                solved = tm.solve_typer_info_defaults(info)
-                name = solved.name
-                stub = _Stub(
-                    name=name, help=solved.help, short_help=solved.short_help, hidden=solved.hidden
-                )
-                build = functools.partial(
-                    tm.get_group_from_info,
-                    info,
-                    pretty_exceptions_short=short,
-                    rich_markup_mode=self.rich_markup_mode,
-                    suggest_commands=self.suggest_commands,
-                )
-            builders[name] = (stub, build)
-        self.commands = _LazyCommands(builders)
-
-    def list_commands(self, ctx: Any) -> list[str]:
-        return list(self.commands)  # Typer's reads .items(), which would build them all
-
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        if self._listing and isinstance(self.commands, _LazyCommands):
-            return self.commands.stub(cmd_name)
-        return super().get_command(ctx, cmd_name)
-
-    def format_commands(self, ctx: Any, formatter: Any) -> None:
-        # Typer's own listing, reading names and help from the stubs: nothing is built.
-        self._listing = True
-        try:
-            super().format_commands(ctx, formatter)
-        finally:
-            self._listing = False
 
 
 def err(message: str) -> None:

@@ -4,7 +4,8 @@ from typing import Annotated
 
 import typer
 
-from mishaps.cli.common import App, handle_errors, open_database
+from mishaps.cli.app import App
+from mishaps.cli.common import handle_errors, open_database
 from mishaps.text import plural
 from mishaps.vocab import OnConflict
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from mishaps.cli.app import App
 from mishaps.cli.common import (
-    App,
     err,
     filter_options,
     handle_errors,

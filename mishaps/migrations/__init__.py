@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0005", "0004", "0006", "0009", "0010")
+REVISIONS: tuple[str, ...] = (
+    "0001",
+    "0002",
+    "0003",
+    "0005",
+    "0004",
+    "0006",
+    "0009",
+    "0010",
+    "0008",
+)
 HEAD = REVISIONS[-1]
 
 
