@@ -22,7 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +38,7 @@ import synth  # noqa: E402  (bench/ is not a package; its path is added just abo
 
 BIN = Path(sys.executable).parent
 BUILDING = [0.0]  # seconds spent generating data in this run
+PARTS: dict[str, tuple[float, float]] = {}  # part -> (wall, CPU) seconds in this run
 MISHAPS = str(BIN / "mishaps")
 PY = sys.executable
 
@@ -176,6 +178,7 @@ class Results:
     sections: dict[str, list[Row]] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
+    partial: set[str] = field(default_factory=set)  # sections this run measured in part
 
     def add(self, section: str, row: Row) -> None:
         self.sections.setdefault(section, []).append(row)
@@ -262,6 +265,21 @@ def cached_db(n: int, *, from_import: Path | None = None) -> Path:
     BUILDING[0] += time.perf_counter() - t
     print(f"  built the {n:,}-case database {how} in {time.perf_counter() - t:.1f} s", flush=True)
     return path
+
+
+@contextmanager
+def timed(part: str) -> Iterator[None]:
+    """Wall and CPU time of a part (CPU of this process and its children: what the part would
+    take alone on an idle machine, where the 10-minute budget is judged)."""
+
+    def cpu() -> float:
+        t = os.times()
+        return t.user + t.system + t.children_user + t.children_system
+
+    wall, used = time.perf_counter(), cpu()
+    yield
+    PARTS[part] = (time.perf_counter() - wall, cpu() - used)
+    print(f"  {part}: {PARTS[part][0] / 60:.1f} min, CPU {PARTS[part][1] / 60:.1f} min", flush=True)
 
 
 def checkpoint(path: Path) -> None:
@@ -678,11 +696,19 @@ weasyprint.HTML(filename=html, base_url=base).write_pdf(out)
 """
 
 
+CITED_CASE = "2013-05-03-shell-77"  # the seed case with the most citations of its sources
+
+
 def has_reports() -> bool:
     return subprocess.run([MISHAPS, "report", "--help"], capture_output=True).returncode == 0
 
 
-def bench_reports(cfg: Config, res: Results) -> None:
+def bench_briefs(cfg: Config, res: Results) -> None:
+    """The brief alone (its rows of the reports section; the summaries' stay from their run)."""
+    bench_reports(cfg, res, summaries=False)
+
+
+def bench_reports(cfg: Config, res: Results, *, summaries: bool = True) -> None:
     from mishaps.config import templates_dir
 
     print("4. reports", flush=True)
@@ -710,27 +736,34 @@ def bench_reports(cfg: Config, res: Results) -> None:
             ),
         )
 
-    db_small = cached_db(min(cfg.report_ns))
-    ours, bare = pair([MISHAPS, "report", "brief", "synthetic-0000001"], db_small, "brief")
-    r = interleaved({"ours": ours, "bare": bare}, cfg.brief_runs)
-    a, b = median([p.seconds for p in r["ours"]]), median([p.seconds for p in r["bare"]])
-    ma, mb = max(p.max_rss_mib for p in r["ours"]), max(p.max_rss_mib for p in r["bare"])
-    res.add(
-        sec,
-        Row(
-            "`mishaps report brief ID`: time",
-            secs(a),
-            secs(b),
-            a / b,
-            "≤1.3×",
-            f"{cfg.brief_runs} runs",
-        ),
-    )
-    res.add(
-        sec,
-        Row("`mishaps report brief ID`: peak memory", f"{ma:.0f} MiB", f"{mb:.0f} MiB", ma / mb),
-    )
+    # The synthetic cases cite no sources: the brief is also measured on the seed case with the
+    # most citations, so the floor's HTML carries the citation marks and the sources' links.
+    seeded = work / "seed.sqlite"
+    subprocess.run([MISHAPS, "--db", str(seeded), "init"], check=True, capture_output=True)
+    checkpoint(seeded)
+    briefs = [
+        ("", cached_db(min(cfg.report_ns)), "synthetic-0000001"),
+        (f" (seed case {CITED_CASE}: citations and links)", seeded, CITED_CASE),
+    ]
+    for label, db, case_id in briefs:
+        ours, bare = pair([MISHAPS, "report", "brief", case_id], db, f"brief-{case_id}")
+        html = (work / f"brief-{case_id}.html").read_text(encoding="utf-8")
+        if label:
+            assert "<a href=" in html and 'class="cite"' in html, "no citations in the brief"
+        r = interleaved({"ours": ours, "bare": bare}, cfg.brief_runs)
+        a, b = median([p.seconds for p in r["ours"]]), median([p.seconds for p in r["bare"]])
+        ma, mb = max(p.max_rss_mib for p in r["ours"]), max(p.max_rss_mib for p in r["bare"])
+        what = f"`mishaps report brief ID`{label}"
+        res.add(
+            sec,
+            Row(f"{what}: time", secs(a), secs(b), a / b, "≤1.3×", f"{cfg.brief_runs} runs"),
+        )
+        res.add(sec, Row(f"{what}: peak memory", f"{ma:.0f} MiB", f"{mb:.0f} MiB", ma / mb))
 
+    if not summaries:
+        res.partial.add(sec)
+        shutil.rmtree(work, ignore_errors=True)
+        return
     times: dict[int, float] = {}
     bare_times: dict[int, float] = {}
     for n in cfg.report_ns:
@@ -984,7 +1017,7 @@ def bench_serve(cfg: Config, res: Results) -> None:
             {path: lambda path=path: _http_get(root + path)[0] for _, path in SERVE_PAGES},
             cfg.serve_runs,
         )
-        _check_serve_counts(db, root)
+        unshown = _check_serve_counts(db, root)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -997,6 +1030,12 @@ def bench_serve(cfg: Config, res: Results) -> None:
             None,
         ),
     )
+    if unshown:
+        res.note(
+            FEATURES,
+            f"`mishaps serve`: Datasette gave up on the facet(s) {', '.join(unshown)} (past"
+            " `facet_time_limit_ms`) when the counts were checked: the page showed no counts",
+        )
     for what, path in SERVE_PAGES:
         t = median(runs[path])
         res.add(
@@ -1013,9 +1052,10 @@ def bench_serve(cfg: Config, res: Results) -> None:
         )
 
 
-def _check_serve_counts(db: Path, root: str) -> None:
+def _check_serve_counts(db: Path, root: str) -> list[str]:
     """The pages count what the database holds: every mishap, and mishaps (not aircraft) by
-    type."""
+    type. Returns the facets that Datasette gave up on (past `facet_time_limit_ms`): a page
+    that shows no counts."""
     con = sqlite3.connect(db)
     cases = con.execute("SELECT count(*) FROM mishap").fetchone()[0]
     by_type = dict(
@@ -1024,8 +1064,10 @@ def _check_serve_counts(db: Path, root: str) -> None:
     con.close()
     page = json.loads(_http_get(root + "cases.json?_facet_array=aircraft_types&_size=1")[1])
     assert page["filtered_table_rows_count"] == cases, page["filtered_table_rows_count"]
-    shown = page["facet_results"]["aircraft_types"]["results"]
-    assert shown and all(by_type[f["value"]] == f["count"] for f in shown), shown
+    if "aircraft_types" in page["facet_results"]:
+        shown = page["facet_results"]["aircraft_types"]["results"]
+        assert shown and all(by_type[f["value"]] == f["count"] for f in shown), shown
+    return list(page.get("facets_timed_out") or [])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1198,6 +1240,7 @@ def write(res: Results, path: Path, doc: dict[str, Any]) -> None:
         f"Generated by `make bench{'-quick' if cfg.quick else ''}` (bench/run.py) on"
         f" {doc['when']} UTC in {doc['minutes']:.1f} min, of which {doc['building']:.1f} min"
         " building synthetic data (cached in bench/data/ for the next run).",
+        *_parts_line(doc),
         f"Machine: {doc['machine']}.  ",
         f"Versions: {doc['versions']}.",
         "",
@@ -1242,12 +1285,23 @@ def write(res: Results, path: Path, doc: dict[str, Any]) -> None:
     print(f"wrote {path}", flush=True)
 
 
+def _parts_line(doc: dict[str, Any]) -> list[str]:
+    parts = doc.get("parts") or {}
+    if not parts:
+        return []
+    each = ", ".join(f"{k} {w:.1f} ({c:.1f})" for k, (w, c) in parts.items())
+    return [
+        f"Minutes by part measured in this run, wall (CPU of the run and its children): {each}."
+    ]
+
+
 def save(res: Results, path: Path, minutes: float) -> None:
     """The measurements as JSON, so the Markdown can be rewritten after editing NOTES.md."""
     doc = {
         "quick": res.config.quick,
         "minutes": minutes,
         "building": BUILDING[0] / 60,
+        "parts": {k: [w / 60, c / 60] for k, (w, c) in PARTS.items()},
         "when": f"{datetime.now(UTC):%Y-%m-%d %H:%M}",
         "machine": machine(),
         "versions": versions(),
@@ -1265,20 +1319,33 @@ def load(path: Path) -> tuple[Results, dict[str, Any]]:
     return res, doc
 
 
+STALE = "not measured in this run: from the run of "
+
+
 def merged(res: Results, saved: Path) -> Results:
     """This run's sections, and the last run's for the parts not measured now (each says so)."""
     last, doc = load(saved)
     out = Results(res.config, notes=dict(res.notes))
     for section, rows in last.sections.items():
-        if section in res.sections:
+        # The run the old rows come from: the oldest note that names one (earlier versions of
+        # this function stacked a note per run), else the last run.
+        stale = [n for n in last.notes.get(section, []) if n.startswith(STALE)]
+        others = [n for n in last.notes.get(section, []) if not n.startswith(STALE)]
+        origin = stale[-1] if stale else f"{STALE}{doc['when']} UTC"
+        if section in res.sections and section in res.partial:
+            fresh = {r.what for r in res.sections[section]}
+            old = [r for r in rows if r.what not in fresh]
+            out.sections[section] = res.sections[section] + old
+            if old:
+                out.notes.setdefault(section, []).append(
+                    f"{origin.removeprefix(STALE).join(('from the run of ', ':'))} "
+                    + "; ".join(r.what for r in old)
+                )
+        elif section in res.sections:
             out.sections[section] = res.sections[section]
         else:
             out.sections[section] = rows
-            note = f"not measured in this run: from the run of {doc['when']} UTC"
-            if note not in last.notes.get(section, []):
-                out.notes[section] = [note, *last.notes.get(section, [])]
-            else:
-                out.notes[section] = last.notes[section]
+            out.notes[section] = [origin, *others]
     for section, rows in res.sections.items():
         out.sections.setdefault(section, rows)
     return out
@@ -1291,7 +1358,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        help="comma-separated parts to run: startup,queries,import,yaml,reports,features,size",
+        help="comma-separated parts to run: startup,queries,import,yaml,reports,features,size"
+        " (briefs: the reports' brief rows alone)",
     )
     parser.add_argument("--output", type=Path, help="where to write the results (Markdown)")
     parser.add_argument(
@@ -1314,18 +1382,20 @@ def main() -> None:
     res = Results(cfg)
     imported = None
     if "import" in parts or "size" in parts:
-        imported = bench_import(cfg, res)
-        cached_db(cfg.import_n, from_import=imported)
-    if "yaml" in parts:
-        bench_yaml_import(cfg, res)
-    if "startup" in parts:
-        bench_startup(cfg, res)
-    if "queries" in parts:
-        bench_queries(cfg, res)
-    if "reports" in parts:
-        bench_reports(cfg, res)
-    if "features" in parts:
-        bench_features(cfg, res)
+        with timed("import"):
+            imported = bench_import(cfg, res)
+            cached_db(cfg.import_n, from_import=imported)
+    for part, bench in (
+        ("yaml", bench_yaml_import),
+        ("startup", bench_startup),
+        ("queries", bench_queries),
+        ("reports", bench_reports),
+        ("briefs", bench_briefs),
+        ("features", bench_features),
+    ):
+        if part in parts:
+            with timed(part):
+                bench(cfg, res)
     if "size" in parts and imported is not None:
         bench_size(cfg, res, imported)
     if imported is not None:

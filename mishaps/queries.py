@@ -45,6 +45,8 @@ from mishaps.searchindex import plain_words
 from mishaps.text import class_label
 
 if TYPE_CHECKING:  # a listing needs no pydantic model: schema is imported where a Case is made
+    from collections.abc import Sequence
+
     from mishaps.schema import Case
 
 
@@ -280,7 +282,7 @@ class Row(NamedTuple):
         return {**self._asdict(), "class": self.class_label}
 
 
-def _tuples(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
+def _tuples(session: Session, stmt: Any) -> Sequence[Any]:
     """The rows of a statement whose columns are all text or integers, as the DBAPI's own tuples
     (fetched in C): no result processor changes such columns, and SQLAlchemy's Row per row cost
     a tenth of a large listing and a third of `stats --by pair` (issue 16)."""
