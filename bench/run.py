@@ -22,7 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +38,7 @@ import synth  # noqa: E402  (bench/ is not a package; its path is added just abo
 
 BIN = Path(sys.executable).parent
 BUILDING = [0.0]  # seconds spent generating data in this run
+PARTS: dict[str, tuple[float, float]] = {}  # part -> (wall, CPU) seconds in this run
 MISHAPS = str(BIN / "mishaps")
 PY = sys.executable
 
@@ -57,6 +59,8 @@ class Config:
     import_runs: int
     brief_runs: int
     summary_runs: dict[int, int]
+    pair_runs: int  # `stats --by pair` at the largest size, and its floor
+    serve_runs: int  # requests of each page of `mishaps serve`
     bare_summary_ns: list[int]  # sizes whose summary is also rendered by the bare floor
 
 
@@ -74,7 +78,9 @@ FULL = Config(
     query_budget_s=2.0,
     import_runs=1,  # 100k cases take ~45 s a run, ours and the floor: the 10-minute budget
     brief_runs=5,
-    summary_runs={100: 2, 1_000: 1, 2_000: 1},  # a 2,000-case summary alone takes ~1.5 min
+    summary_runs={100: 2, 1_000: 1, 2_000: 1},
+    pair_runs=1,  # at a million cases ~25 s ours and ~25 s the floor's, on a loaded machine
+    serve_runs=5,  # a 2,000-case summary alone takes ~1.5 min
     # The 1.2x target is judged at 1,000 cases; the growth target concerns our time alone, so
     # the bare floor's 1.5-minute render of 2,000 cases is skipped for the 10-minute budget.
     bare_summary_ns=[100, 1_000],
@@ -87,14 +93,16 @@ QUICK = Config(
     import_n=2_000,
     yaml_n=200,
     yaml_runs=1,
-    report_ns=[10, 20, 40],
+    report_ns=[10, 20],  # each report is a WeasyPrint process: the smoke run's largest cost
     start_runs=3,
     query_runs=3,
     query_budget_s=0.5,
     import_runs=1,
     brief_runs=1,
-    summary_runs={10: 1, 20: 1, 40: 1},
-    bare_summary_ns=[10, 20],
+    summary_runs={10: 1, 20: 1},
+    pair_runs=1,
+    serve_runs=2,
+    bare_summary_ns=[10],
 )
 
 
@@ -170,6 +178,7 @@ class Results:
     sections: dict[str, list[Row]] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
+    partial: set[str] = field(default_factory=set)  # sections this run measured in part
 
     def add(self, section: str, row: Row) -> None:
         self.sections.setdefault(section, []).append(row)
@@ -256,6 +265,21 @@ def cached_db(n: int, *, from_import: Path | None = None) -> Path:
     BUILDING[0] += time.perf_counter() - t
     print(f"  built the {n:,}-case database {how} in {time.perf_counter() - t:.1f} s", flush=True)
     return path
+
+
+@contextmanager
+def timed(part: str) -> Iterator[None]:
+    """Wall and CPU time of a part (CPU of this process and its children: what the part would
+    take alone on an idle machine, where the 10-minute budget is judged)."""
+
+    def cpu() -> float:
+        t = os.times()
+        return t.user + t.system + t.children_user + t.children_system
+
+    wall, used = time.perf_counter(), cpu()
+    yield
+    PARTS[part] = (time.perf_counter() - wall, cpu() - used)
+    print(f"  {part}: {PARTS[part][0] / 60:.1f} min, CPU {PARTS[part][1] / 60:.1f} min", flush=True)
 
 
 def checkpoint(path: Path) -> None:
@@ -683,11 +707,19 @@ weasyprint.HTML(filename=html, base_url=base).write_pdf(out)
 """
 
 
+CITED_CASE = "2013-05-03-shell-77"  # the seed case with the most citations of its sources
+
+
 def has_reports() -> bool:
     return subprocess.run([MISHAPS, "report", "--help"], capture_output=True).returncode == 0
 
 
-def bench_reports(cfg: Config, res: Results) -> None:
+def bench_briefs(cfg: Config, res: Results) -> None:
+    """The brief alone (its rows of the reports section; the summaries' stay from their run)."""
+    bench_reports(cfg, res, summaries=False)
+
+
+def bench_reports(cfg: Config, res: Results, *, summaries: bool = True) -> None:
     from mishaps.config import templates_dir
 
     print("4. reports", flush=True)
@@ -715,27 +747,34 @@ def bench_reports(cfg: Config, res: Results) -> None:
             ),
         )
 
-    db_small = cached_db(min(cfg.report_ns))
-    ours, bare = pair([MISHAPS, "report", "brief", "synthetic-0000001"], db_small, "brief")
-    r = interleaved({"ours": ours, "bare": bare}, cfg.brief_runs)
-    a, b = median([p.seconds for p in r["ours"]]), median([p.seconds for p in r["bare"]])
-    ma, mb = max(p.max_rss_mib for p in r["ours"]), max(p.max_rss_mib for p in r["bare"])
-    res.add(
-        sec,
-        Row(
-            "`mishaps report brief ID`: time",
-            secs(a),
-            secs(b),
-            a / b,
-            "≤1.3×",
-            f"{cfg.brief_runs} runs",
-        ),
-    )
-    res.add(
-        sec,
-        Row("`mishaps report brief ID`: peak memory", f"{ma:.0f} MiB", f"{mb:.0f} MiB", ma / mb),
-    )
+    # The synthetic cases cite no sources: the brief is also measured on the seed case with the
+    # most citations, so the floor's HTML carries the citation marks and the sources' links.
+    seeded = work / "seed.sqlite"
+    subprocess.run([MISHAPS, "--db", str(seeded), "init"], check=True, capture_output=True)
+    checkpoint(seeded)
+    briefs = [
+        ("", cached_db(min(cfg.report_ns)), "synthetic-0000001"),
+        (f" (seed case {CITED_CASE}: citations and links)", seeded, CITED_CASE),
+    ][cfg.quick :]  # the smoke run renders the brief that has citations only
+    for label, db, case_id in briefs:
+        ours, bare = pair([MISHAPS, "report", "brief", case_id], db, f"brief-{case_id}")
+        html = (work / f"brief-{case_id}.html").read_text(encoding="utf-8")
+        if label:
+            assert "<a href=" in html and 'class="cite"' in html, "no citations in the brief"
+        r = interleaved({"ours": ours, "bare": bare}, cfg.brief_runs)
+        a, b = median([p.seconds for p in r["ours"]]), median([p.seconds for p in r["bare"]])
+        ma, mb = max(p.max_rss_mib for p in r["ours"]), max(p.max_rss_mib for p in r["bare"])
+        what = f"`mishaps report brief ID`{label}"
+        res.add(
+            sec,
+            Row(f"{what}: time", secs(a), secs(b), a / b, "≤1.3×", f"{cfg.brief_runs} runs"),
+        )
+        res.add(sec, Row(f"{what}: peak memory", f"{ma:.0f} MiB", f"{mb:.0f} MiB", ma / mb))
 
+    if not summaries:
+        res.partial.add(sec)
+        shutil.rmtree(work, ignore_errors=True)
+        return
     times: dict[int, float] = {}
     bare_times: dict[int, float] = {}
     for n in cfg.report_ns:
@@ -804,93 +843,242 @@ def bench_reports(cfg: Config, res: Results) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# 4b. Features of issues 13-15, measured once they are on main
+# 4b. Features of issues 13-15
 
 
-NOT_YET = "not yet measured"
+FEATURES = "New features (issues 13-15)"
 
 
 def bench_features(cfg: Config, res: Results) -> None:
-    """`similar`, `stats --by pair` and `mishaps serve`: each measured when this checkout has it,
-    else a row that says it was not measured (issue 16 asks for them once they land)."""
-    import mishaps
-    from mishaps import queries
-
+    """`similar`, `stats --by pair` beside its raw SQL, and `mishaps serve`'s pages."""
     print("6. new features", flush=True)
-    sec = "New features (issues 13-15)"
+    bench_similar(cfg, res)
+    bench_pair_stats(cfg, res)
+    bench_serve(cfg, res)
+
+
+def bench_similar(cfg: Config, res: Results) -> None:
+    import mishaps
+
     n = cfg.query_ns[0]
     db = mishaps.open(str(cached_db(n)))
     try:
-        if hasattr(db, "similar"):
-            first = db.rows(limit=1)[0].id
+        first = db.rows(limit=1)[0].id
+        t0 = time.perf_counter()
+        db.similar(first)  # the first call reads every case's features into an index
+        cold = time.perf_counter() - t0
+        t = []
+        for _ in range(cfg.query_runs):
             t0 = time.perf_counter()
-            db.similar(first)  # the first call reads every case's features into an index
-            cold = time.perf_counter() - t0
-            res.add(
-                sec,
-                Row(
-                    f"`similar ID` over {n:,} cases, first call in a process (builds its index;"
-                    " ratio = time / 0.5 s)",
-                    secs(cold),
-                    "0.5 s",
-                    cold / 0.5,
-                    "≤1×",
-                ),
-            )
-            t = []
-            for _ in range(cfg.query_runs):
-                t0 = time.perf_counter()
-                db.similar(first)
-                t.append(time.perf_counter() - t0)
-            res.add(
-                sec,
-                Row(
-                    f"`similar ID` over {n:,} cases, later calls"
-                    " (in-process; ratio = time / 0.5 s)",
-                    ms(median(t)),
-                    "0.5 s",
-                    median(t) / 0.5,
-                    "≤1×",
-                ),
-            )
-        else:
-            res.add(sec, Row(f"`similar ID` over {n:,} cases", NOT_YET, "not on main yet", None))
+            db.similar(first)
+            t.append(time.perf_counter() - t0)
     finally:
         db.close()
-    # The largest size already built for this schema: a feature is not worth a 9-minute build.
-    big = max((m for m in cfg.query_ns if cached_path(m).exists()), default=cfg.query_ns[0])
-    if "pair" in queries.STATS_BY:
-        db = mishaps.open(str(cached_db(big)))
-        try:
-            t = []
-            for _ in range(1):  # ~5 s a run at 100k on a loaded machine; 1M is ten times that
-                t0 = time.perf_counter()
-                db.stats(by="pair")
-                t.append(time.perf_counter() - t0)
-            res.add(
-                sec,
-                Row(
-                    f"`stats --by pair`, {big:,} cases (in-process)",
-                    ms(median(t)),
-                    "raw SQL: not written yet",
-                    None,
-                    "≤2×",
-                ),
-            )
-        finally:
-            db.close()
-    else:
-        res.add(sec, Row(f"`stats --by pair`, {big:,} cases", NOT_YET, "not on main yet", None))
-    serve = subprocess.run([MISHAPS, "serve", "--help"], capture_output=True).returncode == 0
+    what = f"`similar ID` over {n:,} cases"
     res.add(
-        sec,
+        FEATURES,
         Row(
-            f"`mishaps serve`: table page and a facet, {n:,} cases",
-            NOT_YET,
-            "on main, no benchmark yet" if serve else "not on main yet",
+            f"{what}, first call in a process (builds its index; ratio = time / 0.5 s)",
+            secs(cold),
+            "0.5 s",
+            cold / 0.5,
+            "≤1×",
+        ),
+    )
+    res.add(
+        FEATURES,
+        Row(
+            f"{what}, later calls (in-process; ratio = time / 0.5 s)",
+            ms(median(t)),
+            "0.5 s",
+            median(t) / 0.5,
+            "≤1×",
+        ),
+    )
+
+
+# The floor of `stats --by pair`: the same groups in one statement, through the same indexes.
+# Each mishap counts once under each distinct (tanker family, receiver family) of its aircraft,
+# with its own fatalities (per case, never per aircraft); destroyed counts the pair's aircraft.
+PAIR_FLOOR = """
+WITH p AS (
+  SELECT DISTINCT t.mishap_pk, t.family AS tf, r.family AS rf
+    FROM aircraft t JOIN aircraft r ON r.mishap_pk = t.mishap_pk AND r.role = 'receiver'
+   WHERE t.role = 'tanker'
+  UNION ALL
+  SELECT DISTINCT mishap_pk, family, 'tanker only' FROM aircraft t WHERE role = 'tanker'
+     AND NOT EXISTS (SELECT 1 FROM aircraft r WHERE r.mishap_pk = t.mishap_pk
+                     AND r.role = 'receiver')
+  UNION ALL
+  SELECT DISTINCT mishap_pk, 'receiver only', family FROM aircraft r WHERE role = 'receiver'
+     AND NOT EXISTS (SELECT 1 FROM aircraft t WHERE t.mishap_pk = r.mishap_pk
+                     AND t.role = 'tanker')
+  UNION ALL
+  SELECT pk, NULL, NULL FROM mishap m WHERE NOT EXISTS (
+    SELECT 1 FROM aircraft a WHERE a.mishap_pk = m.pk AND a.role IN ('tanker', 'receiver'))
+)
+SELECT coalesce(p.tf || ' -> ' || p.rf, 'no tanker or receiver recorded'), count(*),
+  coalesce(sum(m.fatalities), 0), sum(m.fatalities IS NULL),
+  coalesce(sum((SELECT count(*) FROM aircraft d WHERE d.mishap_pk = p.mishap_pk
+    AND d.damage = 'destroyed'
+    AND ((d.role = 'tanker' AND d.family = p.tf) OR (d.role = 'receiver' AND d.family = p.rf)))),
+    0)
+FROM p JOIN mishap m ON m.pk = p.mishap_pk
+GROUP BY 1
+"""
+
+
+def bench_pair_stats(cfg: Config, res: Results) -> None:
+    import mishaps
+
+    n = max(cfg.query_ns)
+    path = cached_db(n)
+    db = mishaps.open(str(path))
+    raw = sqlite3.connect(path)
+    try:
+
+        def ours() -> tuple[float, Any]:
+            t0 = time.perf_counter()
+            stats = db.stats(by="pair")
+            return time.perf_counter() - t0, stats
+
+        def floor() -> tuple[float, Any]:
+            t0 = time.perf_counter()
+            rows = raw.execute(PAIR_FLOOR).fetchall()
+            return time.perf_counter() - t0, rows
+
+        runs = interleaved({"ours": ours, "floor": floor}, cfg.pair_runs)
+        killed = raw.execute("SELECT coalesce(sum(fatalities), 0) FROM mishap").fetchone()[0]
+    finally:
+        raw.close()
+        db.close()
+    stats, rows = runs["ours"][-1][1], runs["floor"][-1][1]
+    got = {(r.key, r.mishaps, r.fatalities, r.fatalities_unknown, r.destroyed) for r in stats.rows}
+    assert got == set(rows), f"stats --by pair differs from its floor: {got ^ set(rows)}"
+    assert stats.total.fatalities == killed, "the total counts a mishap's fatalities once"
+    a = median([t for t, _ in runs["ours"]])
+    b = median([t for t, _ in runs["floor"]])
+    res.add(
+        FEATURES,
+        Row(
+            f"`stats --by pair`, {n:,} cases ({len(rows)} pairs; in-process)",
+            secs(a),
+            f"the same counts by one raw `sqlite3` statement {secs(b)}",
+            a / b,
+            "≤2×",
+            f"{cfg.pair_runs} run{'s' if cfg.pair_runs > 1 else ''}; every group's mishaps,"
+            " killed, unknown and destroyed equal the floor's",
+        ),
+    )
+
+
+def _http_get(url: str) -> tuple[float, bytes]:
+    from urllib.request import urlopen
+
+    t0 = time.perf_counter()
+    with urlopen(url, timeout=120) as response:
+        body = response.read()
+    return time.perf_counter() - t0, body
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_until_serving(proc: subprocess.Popen[bytes], url: str) -> None:
+    from urllib.error import URLError
+
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"mishaps serve ended ({proc.returncode})")
+        try:
+            _http_get(url)
+            return
+        except (URLError, ConnectionError):
+            time.sleep(0.2)
+
+
+# (what, path under the database): the mishaps page computes its six default facets; the array
+# facet is the heaviest a click away (a JSON array per case); the pairs facet a plain column.
+SERVE_PAGES = [
+    ("the mishaps table page (its six default facets)", "cases"),
+    ("an array facet: mishaps by aircraft type", "cases?_facet_array=aircraft_types"),
+    ("a column facet: pairs by tanker type", "case_pair?_facet=tanker_type"),
+]
+
+
+def bench_serve(cfg: Config, res: Results) -> None:
+    n = cfg.query_ns[0]
+    db = cached_db(n)
+    port = _free_port()
+    root = f"http://127.0.0.1:{port}/mishaps/"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MISHAPS_")}
+    argv = [MISHAPS, "--db", str(db), "serve", "--port", str(port)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_until_serving(proc, root + "cases.json?_size=1")
+        started = time.perf_counter() - t0
+        first = {path: _http_get(root + path)[0] for _, path in SERVE_PAGES}
+        runs = interleaved(
+            {path: lambda path=path: _http_get(root + path)[0] for _, path in SERVE_PAGES},
+            cfg.serve_runs,
+        )
+        unshown = _check_serve_counts(db, root)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    res.add(
+        FEATURES,
+        Row(
+            f"`mishaps serve`, {n:,} cases: start-up (snapshot + browse tables) to the first page",
+            secs(started),
+            "",
             None,
         ),
     )
+    if unshown:
+        res.note(
+            FEATURES,
+            f"`mishaps serve`: Datasette gave up on the facet(s) {', '.join(unshown)} (past"
+            " `facet_time_limit_ms`) when the counts were checked: the page showed no counts",
+        )
+    for what, path in SERVE_PAGES:
+        t = median(runs[path])
+        res.add(
+            FEATURES,
+            Row(
+                f"`mishaps serve`, {n:,} cases: {what} (`/{path}`; HTTP response;"
+                " ratio = time / 1 s)",
+                ms(t),
+                f"1 s; first request {ms(first[path])}",
+                t,
+                "≤1×",
+                f"{cfg.serve_runs} runs",
+            ),
+        )
+
+
+def _check_serve_counts(db: Path, root: str) -> list[str]:
+    """The pages count what the database holds: every mishap, and mishaps (not aircraft) by
+    type. Returns the facets that Datasette gave up on (past `facet_time_limit_ms`): a page
+    that shows no counts."""
+    con = sqlite3.connect(db)
+    cases = con.execute("SELECT count(*) FROM mishap").fetchone()[0]
+    by_type = dict(
+        con.execute("SELECT type, count(DISTINCT mishap_pk) FROM aircraft GROUP BY type")
+    )
+    con.close()
+    page = json.loads(_http_get(root + "cases.json?_facet_array=aircraft_types&_size=1")[1])
+    assert page["filtered_table_rows_count"] == cases, page["filtered_table_rows_count"]
+    if "aircraft_types" in page["facet_results"]:
+        shown = page["facet_results"]["aircraft_types"]["results"]
+        assert shown and all(by_type[f["value"]] == f["count"] for f in shown), shown
+    return list(page.get("facets_timed_out") or [])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1050,6 +1238,16 @@ def quote(res: Results) -> list[str]:
             f"- A PDF brief takes {brief.ours} ({brief.ratio:.2f}× a bare WeasyPrint render of"
             f" the same HTML); a 1,000-case summary {summary.ours} ({summary.ratio:.2f}×)."
         )
+    if (pairs := find("`stats --by pair`")) and pairs.ratio:
+        out.append(
+            f"- `stats --by pair` over {pairs.what.split(', ')[1].split(' (')[0]} takes"
+            f" {pairs.ours}, {pairs.ratio:.2f}× one raw `sqlite3` statement counting the same"
+            " groups (the counts are checked equal)."
+        )
+    pages = [r for rows in res.sections.values() for r in rows if "HTTP response" in r.what]
+    if pages:
+        each = "; ".join(f"{r.what.split(': ', 1)[1].split(' (`')[0]} {r.ours}" for r in pages)
+        out.append(f"- `mishaps serve` over {pages[0].what.split(', ')[1].split(':')[0]}: {each}.")
     if size := find("file,"):
         out.append(f"- Storage: {size.ours}, history and full-text index included.")
     return out
@@ -1060,9 +1258,10 @@ def write(res: Results, path: Path, doc: dict[str, Any]) -> None:
     lines = [
         "# Benchmark results" + (" (quick smoke run: small N, few repeats)" if cfg.quick else ""),
         "",
-        f"Generated by `make bench{'-quick' if cfg.quick else ''}` (bench/run.py) on"
+        f"Generated by `{_command(doc)}` (bench/run.py) on"
         f" {doc['when']} UTC in {doc['minutes']:.1f} min, of which {doc['building']:.1f} min"
         " building synthetic data (cached in bench/data/ for the next run).",
+        *_parts_line(doc),
         f"Machine: {doc['machine']}.  ",
         f"Versions: {doc['versions']}.",
         "",
@@ -1107,12 +1306,30 @@ def write(res: Results, path: Path, doc: dict[str, Any]) -> None:
     print(f"wrote {path}", flush=True)
 
 
-def save(res: Results, path: Path, minutes: float) -> None:
+def _parts_line(doc: dict[str, Any]) -> list[str]:
+    parts = doc.get("parts") or {}
+    if not parts:
+        return []
+    each = ", ".join(f"{k} {w:.1f} ({c:.1f})" for k, (w, c) in parts.items())
+    return [
+        f"Minutes by part measured in this run, wall (CPU of the run and its children): {each}."
+    ]
+
+
+def _command(doc: dict[str, Any]) -> str:
+    if doc.get("only"):  # a partial run: the other sections say which run they come from
+        return f"bench/run.py{' --quick' if doc['quick'] else ''} --only {doc['only']}"
+    return f"make bench{'-quick' if doc['quick'] else ''}"
+
+
+def save(res: Results, path: Path, minutes: float, only: str | None = None) -> None:
     """The measurements as JSON, so the Markdown can be rewritten after editing NOTES.md."""
     doc = {
         "quick": res.config.quick,
+        "only": only,
         "minutes": minutes,
         "building": BUILDING[0] / 60,
+        "parts": {k: [w / 60, c / 60] for k, (w, c) in PARTS.items()},
         "when": f"{datetime.now(UTC):%Y-%m-%d %H:%M}",
         "machine": machine(),
         "versions": versions(),
@@ -1130,20 +1347,33 @@ def load(path: Path) -> tuple[Results, dict[str, Any]]:
     return res, doc
 
 
+STALE = "not measured in this run: from the run of "
+
+
 def merged(res: Results, saved: Path) -> Results:
     """This run's sections, and the last run's for the parts not measured now (each says so)."""
     last, doc = load(saved)
     out = Results(res.config, notes=dict(res.notes))
     for section, rows in last.sections.items():
-        if section in res.sections:
+        # The run the old rows come from: the oldest note that names one (earlier versions of
+        # this function stacked a note per run), else the last run.
+        stale = [n for n in last.notes.get(section, []) if n.startswith(STALE)]
+        others = [n for n in last.notes.get(section, []) if not n.startswith(STALE)]
+        origin = stale[-1] if stale else f"{STALE}{doc['when']} UTC"
+        if section in res.sections and section in res.partial:
+            fresh = {r.what for r in res.sections[section]}
+            old = [r for r in rows if r.what not in fresh]
+            out.sections[section] = res.sections[section] + old
+            if old:
+                out.notes.setdefault(section, []).append(
+                    f"{origin.removeprefix(STALE).join(('from the run of ', ':'))} "
+                    + "; ".join(r.what for r in old)
+                )
+        elif section in res.sections:
             out.sections[section] = res.sections[section]
         else:
             out.sections[section] = rows
-            note = f"not measured in this run: from the run of {doc['when']} UTC"
-            if note not in last.notes.get(section, []):
-                out.notes[section] = [note, *last.notes.get(section, [])]
-            else:
-                out.notes[section] = last.notes[section]
+            out.notes[section] = [origin, *others]
     for section, rows in res.sections.items():
         out.sections.setdefault(section, rows)
     return out
@@ -1156,7 +1386,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        help="comma-separated parts to run: startup,queries,import,yaml,reports,features,size",
+        help="comma-separated parts to run: startup,queries,import,yaml,reports,features,size"
+        " (briefs: the reports' brief rows alone)",
     )
     parser.add_argument("--output", type=Path, help="where to write the results (Markdown)")
     parser.add_argument(
@@ -1179,25 +1410,27 @@ def main() -> None:
     res = Results(cfg)
     imported = None
     if "import" in parts or "size" in parts:
-        imported = bench_import(cfg, res)
-        cached_db(cfg.import_n, from_import=imported)
-    if "yaml" in parts:
-        bench_yaml_import(cfg, res)
-    if "startup" in parts:
-        bench_startup(cfg, res)
-    if "queries" in parts:
-        bench_queries(cfg, res)
-    if "reports" in parts:
-        bench_reports(cfg, res)
-    if "features" in parts:
-        bench_features(cfg, res)
+        with timed("import"):
+            imported = bench_import(cfg, res)
+            cached_db(cfg.import_n, from_import=imported)
+    for part, bench in (
+        ("yaml", bench_yaml_import),
+        ("startup", bench_startup),
+        ("queries", bench_queries),
+        ("reports", bench_reports),
+        ("briefs", bench_briefs),
+        ("features", bench_features),
+    ):
+        if part in parts:
+            with timed(part):
+                bench(cfg, res)
     if "size" in parts and imported is not None:
         bench_size(cfg, res, imported)
     if imported is not None:
         shutil.rmtree(imported.parent, ignore_errors=True)
     if args.only and saved.exists():  # a partial run: the other sections stay from the last one
         res = merged(res, saved)
-    save(res, saved, (time.perf_counter() - started) / 60)
+    save(res, saved, (time.perf_counter() - started) / 60, args.only)
     res, doc = load(saved)
     write(res, args.output or default, doc)
 

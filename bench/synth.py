@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 import sys
 from collections.abc import Iterator
 from datetime import date
@@ -532,13 +533,13 @@ def fill_db(n: int, path: Path, *, seed: int = 1958, batch: int = 5_000) -> None
 def replicate(src: Path, dst: Path, factor: int) -> None:
     """``dst`` = ``src`` with every case copied ``factor`` times, in SQL (for the 1M database).
 
-    Copy k of case ``synthetic-0000001`` is ``synthetic-0000001-rk``; child rows and search
-    entries are copied with their keys offset (history rows are not: queries never read them).
+    Copy k of case ``synthetic-0000001`` is ``synthetic-0000001-rk``; the rows of every child
+    table (``child_tables``) and search entries are copied with their keys offset (history rows
+    are not: queries never read them).
     Building a million validated cases one by one would take most of the benchmark's budget, and
     the import path is measured on its own.
     """
     import shutil
-    import sqlite3
 
     dst.unlink(missing_ok=True)
     shutil.copyfile(src, dst)
@@ -547,6 +548,7 @@ def replicate(src: Path, dst: Path, factor: int) -> None:
     con.execute("PRAGMA synchronous=OFF")
     n = con.execute("SELECT max(pk) FROM mishap").fetchone()[0]
     mcols = [r[1] for r in con.execute("PRAGMA table_info(mishap)") if r[1] not in ("pk", "id")]
+    children = child_tables(con)
     with con:
         for k in range(1, factor):
             off = k * n
@@ -556,7 +558,7 @@ def replicate(src: Path, dst: Path, factor: int) -> None:
                 + ", ".join(mcols)
                 + f" FROM mishap WHERE pk <= {n}"
             )
-            for table in ("aircraft", "finding", "finding_hfacs", "mishap_category", "source"):
+            for table in children:
                 cols = [
                     r[1] for r in con.execute(f"PRAGMA table_info({table})") if r[1] != "mishap_pk"
                 ]
@@ -571,6 +573,25 @@ def replicate(src: Path, dst: Path, factor: int) -> None:
             )
     con.execute("PRAGMA journal_mode=WAL")
     con.close()
+
+
+def child_tables(con: sqlite3.Connection) -> list[str]:
+    """Every table whose rows belong to a mishap (a foreign key on ``mishap_pk`` to
+    ``mishap.pk``), read from the database itself: a table added later is copied too."""
+    tables = [
+        name
+        for (name,) in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        )
+    ]
+    return [
+        t
+        for t in tables
+        if any(
+            fk[2] == "mishap" and fk[3] == "mishap_pk" and fk[4] == "pk"
+            for fk in con.execute(f"PRAGMA foreign_key_list([{t}])")
+        )
+    ]
 
 
 def main(argv: list[str]) -> None:

@@ -47,6 +47,8 @@ from mishaps.models import (
 from mishaps.searchindex import fold, plain_words
 
 if TYPE_CHECKING:  # a listing needs no pydantic model: schema is imported where a Case is made
+    from collections.abc import Sequence
+
     from mishaps.schema import Case
 
 
@@ -308,6 +310,16 @@ def _class_label() -> Any:
     )
 
 
+def _tuples(session: Session, stmt: Any) -> Sequence[Any]:
+    """The rows of a statement whose columns are all text or integers, as the DBAPI's own tuples
+    (fetched in C): no result processor changes such columns, and SQLAlchemy's Row per row cost
+    a tenth of a large listing and a third of `stats --by pair` (issue 16)."""
+    result = session.connection().execute(stmt)
+    raw = result.cursor.fetchall() if result.cursor is not None else []
+    result.close()
+    return raw
+
+
 @cache  # statements are immutable; building this one cost a millisecond per query
 def _aircraft_types(*, sqlite: bool) -> Any:
     """A correlated subquery: the case's distinct aircraft types in their order, joined by ", ".
@@ -364,13 +376,8 @@ def list_mishaps(*, session: Session, filters: Filters) -> list[Row]:
     )
     if filters.limit is not None:
         stmt = stmt.limit(filters.limit)
-    result = session.connection().execute(stmt)
-    # The DBAPI's own tuples (fetched in C), made Rows without a line of Python per row: every
-    # column is final text or an integer, which no result processor changes, and SQLAlchemy's
-    # Row per case cost a tenth of the listing.
-    raw = result.cursor.fetchall() if result.cursor is not None else []
-    result.close()
-    return list(map(partial(tuple.__new__, Row), raw))
+    # Rows without a line of Python per row: every column is final text or an integer.
+    return list(map(partial(tuple.__new__, Row), _tuples(session, stmt)))
 
 
 def find_cases(*, session: Session, filters: Filters) -> list[Case]:
@@ -477,9 +484,7 @@ def stats(*, session: Session, filters: Filters, by: str) -> Stats:
 def _stats(*, session: Session, filters: Filters, by: str) -> Stats:
     if by not in STATS_BY:
         raise MishapsError(f"cannot group by {by!r}; choose one of {', '.join(STATS_BY)}")
-    matching = _select_pks(session, filters).subquery()
-    m = Mishap.__table__.alias("m")
-    base = select(m).where(m.c.pk.in_(select(matching.c.pk))).subquery()
+    base = _matching_mishaps(session, filters)
     fat, unknown, derived = _sums(base)
     t = session.execute(select(func.count(), fat, unknown, derived).select_from(base)).one()
     total = StatRow("total", int(t[0]), None, int(t[1] or 0), int(t[2] or 0), _derived(by, t[3]))
@@ -509,6 +514,20 @@ def _stats(*, session: Session, filters: Filters, by: str) -> Stats:
     ]
     rows.sort(key=(lambda r: r.key) if by in ("year", "fy") else (lambda r: (-r.mishaps, r.key)))
     return Stats(by=by, rows=rows, total=total, note=note)
+
+
+def _matching_mishaps(session: Session, filters: Filters) -> Any:
+    """The mishap rows the filters select, as a subquery to count and group. Unordered unless
+    --limit picks the first ones: ordering a million keys only to test membership cost a second
+    per statement at 100,000 cases, and without filters there is no membership to test."""
+    m = Mishap.__table__.alias("m")
+    if filters.limit is not None:
+        matching = _select_pks(session, filters).subquery()
+        return select(m).where(m.c.pk.in_(select(matching.c.pk))).subquery()
+    conditions = mishap_conditions(session, filters)
+    if not conditions:
+        return select(m).subquery()
+    return select(m).where(m.c.pk.in_(select(Mishap.pk).where(*conditions))).subquery()
 
 
 def _sums(base: Any) -> tuple[Any, Any, Any]:
@@ -633,12 +652,24 @@ ARROW = " -> "
 def _pair_stats(session: Session, base: Any, by: str, total: StatRow) -> Stats:
     """Tanker family -> receiver family: a mishap counts once under each pair it involves (and,
     for pair,mechanism, once under each of its mechanisms); killed are the mishaps' totals,
-    destroyed the pair's aircraft destroyed."""
-    by_mishap: dict[int, list[Any]] = {}
-    for r in _aircraft_rows(session, base):
-        by_mishap.setdefault(r[0], []).append(r)
-    phases = dict(session.execute(select(base.c.pk, base.c.refueling_phase)).all())
-    fatalities = dict(session.execute(select(base.c.pk, base.c.fatalities)).all())
+    destroyed the pair's aircraft destroyed.
+
+    Counted in one pass over the mishaps with running sums, never a list of members per group:
+    at a million cases the lists were most of the time (issue 16).
+    """
+    a = Aircraft.__table__
+    tankers: dict[int, set[str]] = {}
+    receivers: dict[int, set[str]] = {}
+    destroyed: dict[tuple[int, str, str], int] = {}  # (mishap, role, family) -> aircraft
+    planes = (
+        select(a.c.mishap_pk, a.c.role, a.c.family, a.c.damage)
+        .select_from(base.join(a, a.c.mishap_pk == base.c.pk))
+        .where(a.c.role.in_(("tanker", "receiver")))
+    )
+    for pk, role, family, damage in _tuples(session, planes):
+        (tankers if role == "tanker" else receivers).setdefault(pk, set()).add(family)
+        if damage == "destroyed":
+            destroyed[pk, role, family] = destroyed.get((pk, role, family), 0) + 1
     mechanisms: dict[int, list[str]] = {}
     if by == "pair,mechanism":
         mm = MishapMechanism.__table__
@@ -646,54 +677,62 @@ def _pair_stats(session: Session, base: Any, by: str, total: StatRow) -> Stats:
         for pk, code in session.execute(found.order_by(mm.c.mishap_pk, mm.c.position)):
             mechanisms.setdefault(pk, []).append(code)
 
-    def seconds(pk: int) -> list[str | None]:
+    def seconds(pk: int, phase: str | None) -> list[str | None]:
         if by == "pair,phase":
-            return [phases[pk] or "unknown"]
+            return [phase or "unknown"]
         if by == "pair,mechanism":
-            none = NOT_REFUELING if phases[pk] == "not-refueling" else "unknown"
-            return list(mechanisms.get(pk) or [none])
+            none = NOT_REFUELING if phase == "not-refueling" else "unknown"
+            return list(dict.fromkeys(mechanisms.get(pk) or [none]))
         return [None]
 
-    groups: dict[tuple[str, str | None], dict[int, list[Any]]] = {}
-    for pk in fatalities:
-        aircraft = by_mishap.get(pk, [])
-        tankers = sorted({a[3] for a in aircraft if a[1] == "tanker"})
-        receivers = sorted({a[3] for a in aircraft if a[1] == "receiver"})
-        keys = [(t, r) for t in tankers or [RECEIVER_ONLY] for r in receivers or [TANKER_ONLY]]
-        if not tankers and not receivers:
-            keys = []
-        for second in seconds(pk):
-            for t, r in keys:
-                members = [
-                    a
-                    for a in aircraft
-                    if (a[1] == "tanker" and a[3] == t) or (a[1] == "receiver" and a[3] == r)
-                ]
-                groups.setdefault((f"{t}{ARROW}{r}", second), {})[pk] = members
-            if not keys:
-                groups.setdefault(("no tanker or receiver recorded", second), {})[pk] = []
+    # (key, phase or mechanism) -> [mishaps, fatalities, fatalities unknown, destroyed]
+    groups: dict[tuple[str, str | None], list[int]] = {}
+    mishaps = select(base.c.pk, base.c.refueling_phase, base.c.fatalities)
+    for pk, phase, killed in _tuples(session, mishaps):
+        ts, rs = tankers.get(pk), receivers.get(pk)
+        if ts is None and rs is None:
+            keys = [("no tanker or receiver recorded", 0)]
+        else:
+            keys = [
+                (
+                    f"{t}{ARROW}{r}",
+                    destroyed.get((pk, "tanker", t), 0) + destroyed.get((pk, "receiver", r), 0),
+                )
+                for t in sorted(ts or [RECEIVER_ONLY])
+                for r in sorted(rs or [TANKER_ONLY])
+            ]
+        for second in seconds(pk, phase):
+            for key, lost in keys:
+                g = groups.get((key, second))
+                if g is None:
+                    g = groups[key, second] = [0, 0, 0, 0]
+                g[0] += 1
+                if killed is None:
+                    g[2] += 1
+                else:
+                    g[1] += killed
+                g[3] += lost
     rows = [
         StatRow(
             key,
-            mishaps=len(members),
+            mishaps=n,
             aircraft=None,
-            fatalities=sum(fatalities[p] or 0 for p in members),
-            fatalities_unknown=sum(1 for p in members if fatalities[p] is None),
-            destroyed=sum(1 for ms in members.values() for a in ms if a[5] == "destroyed"),
+            fatalities=killed,
+            fatalities_unknown=unknown,
+            destroyed=lost,
             phase=second if by == "pair,phase" else None,
             mechanism=second if by == "pair,mechanism" else None,
         )
-        for (key, second), members in groups.items()
+        for (key, second), (n, killed, unknown, lost) in groups.items()
     ]
     rows.sort(key=lambda r: (-r.mishaps, r.key, r.phase or r.mechanism or ""))
-    all_aircraft = [a for ms in by_mishap.values() for a in ms if a[1] in ("tanker", "receiver")]
     total = StatRow(
         "total",
         total.mishaps,
         None,
         total.fatalities,
         total.fatalities_unknown,
-        destroyed=sum(1 for a in all_aircraft if a[5] == "destroyed"),
+        destroyed=sum(destroyed.values()),
     )
     note = (
         "tanker family -> receiver family; a mishap with several pairs counts once under each;"

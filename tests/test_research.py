@@ -192,6 +192,36 @@ def test_pairs_count_each_mishap_under_its_pairs(runner, seeded_db) -> None:
     assert "KC-46 -> F-15" in runner("stats", "--by", "pair").stdout
 
 
+@pytest.mark.parametrize("since", [None, "2000"])
+def test_pairs_count_killed_per_mishap_and_destroyed_per_pair(runner, seeded_db, since) -> None:
+    """Killed are each mishap's own total, once per pair (never per aircraft); unknown totals
+    apart; destroyed are the pair's own aircraft. With a filter, only the matching mishaps."""
+    cases = [c for c in seed_cases() if since is None or str(c["occurred_on"])[:4] >= since]
+    expected: dict[str, list[int]] = {}
+    for c in cases:
+        for p in _pairs(c):
+            t, _, r = p.partition(" -> ")
+            lost = sum(
+                1
+                for a in c["aircraft"]
+                if a.get("damage") == "destroyed"
+                and (a["role"], mds.family(a["type"])) in (("tanker", t), ("receiver", r))
+            )
+            g = expected.setdefault(p, [0, 0, 0, 0])
+            killed = c.get("fatalities")
+            g[0] += 1
+            g[1] += killed or 0
+            g[2] += killed is None
+            g[3] += lost
+    data = _stats(runner, "--by", "pair", *(["--since", since] if since else []))
+    got = {
+        r["key"]: [r["mishaps"], r["fatalities"], r["fatalities_unknown"], r["destroyed"]]
+        for r in data["rows"]
+    }
+    assert got == expected
+    assert data["total"]["fatalities"] == sum(c.get("fatalities") or 0 for c in cases)
+
+
 def test_pairs_by_phase_split_each_pair(runner, seeded_db) -> None:
     rows = _stats(runner, "--by", "pair,phase")["rows"]
     expected: dict[tuple[str, str], int] = {}
