@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, text
 from sqlmodel import Session
 
-from mishaps import classes, mds
+from mishaps import classes, mds, similarindex
 from mishaps.db import is_sqlite
 from mishaps.models import (
     Aircraft,
@@ -131,7 +131,7 @@ def _mishap_row(case: Case) -> dict[str, Any]:
 
 
 def insert_cases(session: Session, cases: Sequence[Case]) -> list[int]:
-    """Insert new cases with all their rows and search entries; returns their keys."""
+    """Insert new cases with all their rows, search and similar entries; returns their keys."""
     if not cases:
         return []
     # A plain executemany, then the keys by id: INSERT ... RETURNING with many rows makes
@@ -212,6 +212,8 @@ def _aircraft_row(pk: int, pos: int, a: Any) -> dict[str, Any]:
 
 
 def _index(session: Session, items: list[tuple[int, Case]]) -> None:
+    texts = similarindex.case_texts(c for _, c in items)
+    similarindex.index_rows(session, [(pk, t) for (pk, _), t in zip(items, texts, strict=True)])
     index_rows(
         session,
         [
@@ -222,7 +224,8 @@ def _index(session: Session, items: list[tuple[int, Case]]) -> None:
 
 
 def delete_by_pk(session: Session, pks: Sequence[int]) -> None:
-    """Delete cases; child rows go by ON DELETE CASCADE, search entries explicitly."""
+    """Delete cases; child rows go by ON DELETE CASCADE, search and similar entries explicitly."""
+    similarindex.unindex(session, pks)
     for part in chunks(pks):
         if is_sqlite(session.get_bind()):
             session.execute(

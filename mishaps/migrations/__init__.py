@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0005", "0004", "0006")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0005", "0004", "0006", "0007")
 HEAD = REVISIONS[-1]
 
 
