@@ -533,7 +533,8 @@ def replicate(src: Path, dst: Path, factor: int) -> None:
     """``dst`` = ``src`` with every case copied ``factor`` times, in SQL (for the 1M database).
 
     Copy k of case ``synthetic-0000001`` is ``synthetic-0000001-rk``; child rows and search
-    entries are copied with their keys offset (history rows are not: queries never read them).
+    entries and the terms of `similar` are copied with their keys offset (history rows are not:
+    queries never read them).
     Building a million validated cases one by one would take most of the benchmark's budget, and
     the import path is measured on its own.
     """
@@ -569,6 +570,16 @@ def replicate(src: Path, dst: Path, factor: int) -> None:
                 f"INSERT INTO mishap_fts (rowid, title, summary, findings) SELECT rowid + {off},"
                 f" title, summary, findings FROM mishap_fts WHERE rowid <= {n}"
             )
+            con.execute(
+                f"INSERT INTO similar_term (term, mishap_pk, count, words) SELECT term,"
+                f" mishap_pk + {off}, count, words FROM similar_term WHERE mishap_pk <= {n}"
+            )
+            con.execute(
+                f"INSERT INTO similar_case (mishap_pk, words, terms) SELECT mishap_pk + {off},"
+                f" words, terms FROM similar_case WHERE mishap_pk <= {n}"
+            )
+        # Every term is now in ``factor`` times as many cases.
+        con.execute(f"UPDATE similar_df SET cases = cases * {factor}")
     con.execute("PRAGMA journal_mode=WAL")
     con.close()
 
