@@ -217,6 +217,9 @@ class SimilarCase(SQLModel, table=True):
     """A case's terms for ``mishaps similar`` (JSON, term -> count) and its word count."""
 
     __tablename__ = "similar_case"
+    # Covers the count of cases and their total word count (BM25's mean length) that every
+    # query reads: without it they are a scan of every case's terms.
+    __table_args__ = (Index("ix_similar_case_words", "words"),)
 
     mishap_pk: int = Field(sa_column=_parent())
     words: int

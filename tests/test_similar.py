@@ -97,9 +97,9 @@ def _backup_json(where: str | Path) -> str:
 
 
 @pytest.mark.parametrize("case_id", [NOZZLE, "1959-10-15-b-52f-kc-135a-hardinsburg"])
-def test_the_pruned_ranking_is_the_exact_one(seeded_db, case_id: str) -> None:
-    """Reading fewer posting lists for a short ranking never changes it: the best k of every
-    case are the first k of the full ranking (where nothing can be pruned)."""
+def test_a_short_ranking_is_the_head_of_the_full_one(seeded_db, case_id: str) -> None:
+    """The cut to the best candidates never changes the order: the best k are the first k of
+    the ranking of every case."""
     everything = len(SEED_FILES)
     with mishaps.open(str(seeded_db)) as db:
         full = [m.as_dict() for m in db.similar(case_id, limit=everything)]

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["mishap_pk"], ["mishap.pk"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("mishap_pk"),
     )
+    op.create_index("ix_similar_case_words", "similar_case", ["words"])
     op.create_table(
         "similar_df",
         sa.Column("term", BYTES, nullable=False),
