@@ -534,8 +534,8 @@ def replicate(src: Path, dst: Path, factor: int) -> None:
     """``dst`` = ``src`` with every case copied ``factor`` times, in SQL (for the 1M database).
 
     Copy k of case ``synthetic-0000001`` is ``synthetic-0000001-rk``; the rows of every child
-    table (``child_tables``) and search entries are copied with their keys offset (history rows
-    are not: queries never read them).
+    table (``child_tables``), the search entries and the terms of `similar` are copied with their
+    keys offset (history rows are not: queries never read them).
     Building a million validated cases one by one would take most of the benchmark's budget, and
     the import path is measured on its own.
     """
@@ -571,6 +571,13 @@ def replicate(src: Path, dst: Path, factor: int) -> None:
                 f"INSERT INTO mishap_fts (rowid, title, summary, findings) SELECT rowid + {off},"
                 f" title, summary, findings FROM mishap_fts WHERE rowid <= {n}"
             )
+            # similar_term has no foreign key (its key leads with the term), so it is not a child
+            con.execute(
+                f"INSERT INTO similar_term (term, mishap_pk, count, words) SELECT term,"
+                f" mishap_pk + {off}, count, words FROM similar_term WHERE mishap_pk <= {n}"
+            )
+        # Every term is now in ``factor`` times as many cases.
+        con.execute(f"UPDATE similar_df SET cases = cases * {factor}")
     con.execute("PRAGMA journal_mode=WAL")
     con.close()
 

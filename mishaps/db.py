@@ -285,6 +285,8 @@ def _unrecorded_revision(conn: Connection) -> str:
     Such databases were made by ``create_all`` from the models of their day: without the
     derived columns before mishaps had classes by era (0001), with them after (0002).
     """
+    if inspect(conn).has_table("similar_term"):  # tables of 0007, whose record was lost
+        return "0007"
     columns = {c["name"] for c in inspect(conn).get_columns("mishap")}
     if "location_approximate" in columns:  # made by create_all from 0005's models or later
         return "0005"

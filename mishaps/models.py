@@ -211,6 +211,46 @@ class Source(SQLModel, table=True):
     kind: str
 
 
+class SimilarTerm(SQLModel, table=True):
+    """A posting of ``mishaps similar``: a term of a case (a word, or a ``kind:value`` feature),
+    how often the case has it, and the case's word count (so a posting alone scores).
+
+    Keyed by term first, without a rowid on SQLite: the posting list of a term is one range of
+    one b-tree. Written and removed with the case by ``similarindex`` (no foreign key: a
+    cascade would need a second index by case, which would double the cost of writing it).
+    """
+
+    __tablename__ = "similar_term"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    term: str = Field(primary_key=True, sa_type=BYTES)
+    mishap_pk: int = Field(primary_key=True)
+    count: int
+    words: int
+
+
+class SimilarCase(SQLModel, table=True):
+    """A case's terms for ``mishaps similar`` (JSON, term -> count) and its word count."""
+
+    __tablename__ = "similar_case"
+    # Covers the count of cases and their total word count (BM25's mean length) that every
+    # query reads: without it they are a scan of every case's terms.
+    __table_args__ = (Index("ix_similar_case_words", "words"),)
+
+    mishap_pk: int = Field(sa_column=_parent())
+    words: int
+    terms: str
+
+
+class SimilarDf(SQLModel, table=True):
+    """How many cases hold a term (its document frequency), kept exact as cases are written."""
+
+    __tablename__ = "similar_df"
+
+    term: str = Field(primary_key=True, sa_type=BYTES)
+    cases: int
+
+
 CHILD_TABLES = (
     Aircraft,
     Finding,

@@ -1,28 +1,35 @@
 """Similar cases: rank the others by likeness to one case or to a draft narrative, with reasons.
 
-Deterministic and explainable, computed here in Python over what the database holds, so SQLite
-and PostgreSQL rank alike (their full-text ranks differ) and nothing is downloaded. A case is a
-bag of features: tanker and receiver families, refueling method, phase and mechanisms,
-occurrence categories, HFACS codes, and the words of its title, summary and findings (with its
-designators as single tokens, see mishaps.mds). The score adds fixed weights for the shared
-structured features and a TF-IDF cosine of the words, scaled to the same order.
+Deterministic and explainable, computed here in Python from exact counts the database keeps
+(``mishaps.similarindex``), so SQLite and PostgreSQL rank alike (their full-text ranks differ)
+and nothing is downloaded. A case is a bag of terms: its tanker and receiver families, refueling
+method, phase and mechanisms, occurrence categories, HFACS codes, and the words of its title,
+summary and findings (with its designators as single tokens, see mishaps.mds). The score adds
+fixed weights for the shared structured features and ``TEXT_WEIGHT`` times a BM25 score of the
+words, divided by the query's own score against itself and capped at 1 (so 1 means "as alike as
+the query is to itself", as the TF-IDF cosine it replaces).
 
-The features of every case are read once per database state and kept (``_index``): ranking is
-then a walk over the posting lists of the query's features, without touching the database.
+BM25 needs only exact aggregates (the number of cases, their mean word count, each term's
+document frequency), where a cosine needs every case's vector norm under the current idf, which
+changes with every insert. A query sums, in SQL, the postings of its rarest terms (up to
+``POSTINGS``), and scores its best ``CANDIDATES`` cases exactly from their stored terms; a first
+call in a process costs what any call does. Every count is exact and every cut is by value,
+never by the order rows come in, so a ranking does not depend on the order cases were written.
 """
 
 from __future__ import annotations
 
+import json
 import math
-import re
-from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
-from mishaps import mds
+from mishaps.searchindex import chunks
+from mishaps.similarindex import word_counts
 
 # Weights of a shared feature. A mechanism says most about "the same thing happened"; a family
 # pair next; method and phase are shared by many cases and so weigh little.
@@ -35,20 +42,19 @@ WEIGHTS = {
     "category": 1.0,
     "hfacs": 1.0,
 }
-TEXT_WEIGHT = 6.0  # the cosine (0..1) of the words, times this
+TEXT_WEIGHT = 6.0  # the words' score (0..1), times this
 # Words in more than this share of cases tell cases apart too little to be worth the walk.
 COMMON = 0.25
 QUERY_TERMS = 30  # the query's heaviest words that are compared
-# Cases scored at most (rarest shared features first): bounds a query's time on a large database.
-CANDIDATES = 5_000
-
-_WORD = re.compile(r"[a-z0-9]{3,}")
-_STOP_WORDS = (
-    "a about after all also an and any are as at be been before but by during for from had has"
-    " have he his in into is it its not of on or over that the their them then there these they"
-    " this to under was were when which while who will with would"
-)
-_STOP = frozenset(_STOP_WORDS.split())
+K1, B = 1.2, 0.75  # BM25's usual term saturation and length normalisation
+# Float sums in another order (SQL's, another backend's) differ in the last bits: compared with
+# this slack, so that both backends cut at the same place.
+EPS = 1e-6
+# A query sums the postings of its rarest terms up to this many (always its rarest term), and
+# scores exactly the best this many cases of that sum; ~0.2 s at 100,000 synthetic cases. On a
+# database where fewer cases share the query's terms, this is every case that shares any.
+POSTINGS = 80_000
+CANDIDATES = 1_000
 
 LABELS = {
     "tanker": "same tanker family",
@@ -61,211 +67,183 @@ LABELS = {
 }
 
 
-def word_counts(text_: str, *, designators: bool = True) -> Counter[str]:
-    """Lower-case words of three letters or more without stop words, a crude plural folded,
-    counted; with ``designators``, plus the designator tokens of the text (mishaps.mds).
-
-    Counted first and cleaned per distinct word: the per-word work of a 2 kB text in Python
-    was most of the time of indexing 100,000 cases."""
-    raw = Counter(_WORD.findall(text_.casefold()))
-    out: Counter[str] = Counter()
-    for w, n in raw.items():
-        if w in _STOP:
-            continue
-        if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
-            w = w[:-1]
-        out[w] += n
-    if designators:
-        out.update(mds.designator_tokens(text_))
-    return out
-
-
-@dataclass
-class _Index:
-    ids: list[str]
-    titles: list[str]
-    features: list[set[tuple[str, str]]]  # per case: (kind, value)
-    postings: dict[tuple[str, str], list[int]]
-    vectors: list[dict[str, float]]  # per case: term -> tf-idf weight, unit length
-    term_postings: dict[str, list[int]]
-    idf: dict[str, float]
-    by_id: dict[str, int] = field(default_factory=dict)
-
-
-_CACHE: dict[tuple[str, Any], _Index] = {}
-
-
-def _state(session: Session) -> Any:
-    """What changes whenever a case does: the history's last entry and the number of cases."""
-    return session.execute(
-        text("SELECT (SELECT max(seq) FROM revision), (SELECT count(*) FROM mishap)")
-    ).one()
-
-
-def _index(session: Session) -> _Index:
-    bind = session.get_bind()
-    engine: Any = getattr(bind, "engine", bind)  # a Connection's engine, or the Engine
-    key = (str(engine.url), tuple(_state(session)))
-    found = _CACHE.get(key)
-    if found is None:
-        _CACHE.clear()  # one database state at a time: the old one is stale
-        found = _CACHE[key] = _build(session)
-    return found
-
-
-def _build(session: Session) -> _Index:
-    rows = session.execute(
-        text(
-            "SELECT pk, id, title, summary, refueling_method, refueling_phase FROM mishap"
-            " ORDER BY id"
-        )
-    ).all()
-    position = {r[0]: i for i, r in enumerate(rows)}
-    features: list[set[tuple[str, str]]] = [set() for _ in rows]
-    texts = [f"{r[2]}\n{r[3]}" for r in rows]
-    # Designators from the title and the aircraft types only: scanning every finding for them
-    # cost a third of the indexing time, and the types say which aircraft a case is about.
-    designators = [r[2] for r in rows]
-    for i, r in enumerate(rows):
-        if r[4] and r[4] != "none":
-            features[i].add(("method", r[4]))
-        if r[5]:
-            features[i].add(("phase", r[5]))
-
-    def add(sql: str, kind: str | None = None) -> None:
-        for pk, a, b in session.execute(text(sql)):
-            j = position.get(pk)
-            if j is not None and b:
-                features[j].add((kind or a, b))
-
-    add("SELECT mishap_pk, role, family FROM aircraft WHERE role IN ('tanker', 'receiver')")
-    for pk, type_ in session.execute(text("SELECT mishap_pk, type FROM aircraft")):
-        j = position.get(pk)
-        if j is not None:
-            designators[j] += " " + type_
-    add("SELECT mishap_pk, 'mechanism', code FROM mishap_mechanism", "mechanism")
-    add("SELECT mishap_pk, 'category', code FROM mishap_category", "category")
-    add("SELECT mishap_pk, 'hfacs', code FROM finding_hfacs", "hfacs")
-    for pk, t in session.execute(text("SELECT mishap_pk, text FROM finding")):
-        j = position.get(pk)
-        if j is not None:
-            texts[j] += "\n" + t
-    postings: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, fs in enumerate(features):
-        for f in fs:
-            postings[f].append(i)
-    counts = [
-        word_counts(t, designators=False) + Counter(mds.designator_tokens(d))
-        for t, d in zip(texts, designators, strict=True)
-    ]
-    df: Counter[str] = Counter()
-    for c in counts:
-        df.update(c.keys())
-    n = max(len(rows), 1)
-    idf = {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
-    vectors = [_vector(c, idf) for c in counts]
-    term_postings: dict[str, list[int]] = defaultdict(list)
-    for i, v in enumerate(vectors):
-        for t in v:
-            term_postings[t].append(i)
-    ids = [r[1] for r in rows]
-    return _Index(
-        ids=ids,
-        titles=[r[2] for r in rows],
-        features=features,
-        postings=dict(postings),
-        vectors=vectors,
-        term_postings=dict(term_postings),
-        idf=idf,
-        by_id={mid: i for i, mid in enumerate(ids)},
-    )
-
-
-def _vector(counts: Counter[str], idf: dict[str, float]) -> dict[str, float]:
-    v = {t: (1 + math.log(c)) * idf.get(t, 0.0) for t, c in counts.items()}
-    norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
-    return {t: x / norm for t, x in v.items() if x > 0}
-
-
 @dataclass(frozen=True)
 class Match:
     id: str
     title: str
     score: float
     reasons: list[str]
+    shared: dict[str, list[str]] = field(default_factory=dict)  # kind -> codes
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "score": self.score,
             "reasons": self.reasons,
+            "shared": self.shared,
             "title": self.title,
         }
 
 
-def _rank(
-    ix: _Index,
-    features: set[tuple[str, str]],
-    vector: dict[str, float],
-    *,
-    exclude: int | None,
-    limit: int,
-) -> list[Match]:
-    n = max(len(ix.ids), 1)
-    # The query's heaviest words only: the tail of a long narrative changes little but costs.
-    terms = dict(sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:QUERY_TERMS])
-    if n > 20:
-        terms = {t: w for t, w in terms.items() if len(ix.term_postings.get(t, ())) <= COMMON * n}
-    candidates = _candidates(ix, features, terms, exclude=exclude, limit=limit)
-    scored = []
-    for i in candidates:
-        shared = features & ix.features[i]
-        structured = sum(WEIGHTS[k] for k, _ in shared)
-        v = ix.vectors[i]
-        text_score = sum(w * v.get(t, 0.0) for t, w in terms.items())
-        if shared or text_score > 0:
-            scored.append((-(structured + TEXT_WEIGHT * text_score), ix.ids[i], i, text_score))
-    scored.sort()
-    out = []
-    for neg, _, i, text_score in scored[:limit]:
-        reasons = []
-        for kind in WEIGHTS:
-            values = sorted(v for k, v in features & ix.features[i] if k == kind)
-            if values:
-                reasons.append(f"{LABELS[kind]}: {', '.join(values)}")
-        v = ix.vectors[i]
-        words_ = sorted(
-            ((w * v[t], t) for t, w in terms.items() if t in v), key=lambda x: (-x[0], x[1])
+@dataclass(frozen=True)
+class _Query:
+    features: dict[str, float]  # "kind:value" -> its weight
+    words: dict[str, float]  # word -> its query weight times idf
+    self_score: float  # the words' BM25 score of the query against itself
+    mean_words: float  # the mean word count of a case
+    df: dict[str, int]
+
+    def text_part(self, word: str, count: int, words: int) -> float:
+        """One word's share of the text score (before the cap), ``TEXT_WEIGHT`` included."""
+        tf = count * (K1 + 1) / (count + K1 * (1 - B + B * words / self.mean_words))
+        return TEXT_WEIGHT * self.words[word] * tf / self.self_score
+
+    def text_unit(self, word: str) -> float:
+        """``text_part`` without its count and length: ``TEXT_WEIGHT`` * weight * (k1 + 1) / the
+        query's own score (0 for a feature)."""
+        if word not in self.words:
+            return 0.0
+        return TEXT_WEIGHT * self.words[word] * (K1 + 1) / self.self_score
+
+
+def _query(session: Session, terms: dict[str, int], words: int) -> _Query:
+    """The query's features and its heaviest words, weighed by the database as it stands."""
+    n, total = session.execute(
+        text("SELECT count(*), coalesce(sum(words), 0) FROM similar_case")
+    ).one()
+    df: dict[str, int] = {}
+    for part in chunks(sorted(terms)):
+        df.update(
+            session.execute(
+                text("SELECT term, cases FROM similar_df WHERE term IN :terms").bindparams(
+                    bindparam("terms", expanding=True)
+                ),
+                {"terms": list(part)},
+            ).all()
         )
-        if words_:
-            shown = ", ".join(t for _, t in words_[:6])
-            reasons.append(f"shared words ({text_score:.2f}): {shown}")
-        out.append(Match(ix.ids[i], ix.titles[i], round(-neg, 3), reasons))
-    return out
+    mean = total / n if n and total else 1.0
+    features = {t: WEIGHTS[t.partition(":")[0]] for t in terms if ":" in t and df.get(t)}
+    weights = {
+        t: (1 + math.log(c)) * math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
+        for t, c in terms.items()
+        # The common words are left out only where "common" means something (not in 20 cases).
+        if ":" not in t and df.get(t) and (n <= 20 or df[t] <= COMMON * n)
+    }
+    heaviest = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:QUERY_TERMS]
+    q = _Query(features, dict(sorted(heaviest)), 1.0, mean, df)
+    own = sum(q.text_part(t, terms[t], words) for t in q.words) / TEXT_WEIGHT
+    return _Query(features, q.words, own or 1.0, mean, df)
 
 
-def _candidates(
-    ix: _Index,
-    features: set[tuple[str, str]],
-    terms: dict[str, float],
-    *,
-    exclude: int | None,
-    limit: int,
-) -> set[int]:
-    """The cases worth scoring: those sharing the query's rarest features and words, rarest
-    first, until ``CANDIDATES`` are found. Below that size (every seed-sized database) this is
-    every case that shares anything, and the ranking is exact."""
-    lists = [p for f in features if (p := ix.postings.get(f))]
-    lists += [p for t in terms if (p := ix.term_postings.get(t))]
-    lists.sort(key=len)
-    out: set[int] = set()
-    for posting in lists:
-        if len(out) >= CANDIDATES and len(out) > limit:
+def _candidates(session: Session, q: _Query, *, exclude: int | None, limit: int) -> list[int]:
+    """The cases worth scoring exactly: the best ``CANDIDATES`` by their score over the query's
+    rarest terms, rarest first until ``POSTINGS`` postings (always the rarest one).
+
+    Summed in SQL, where it costs a third of reading the postings into Python. Cases tied at
+    the cut are all left out, so the set does not depend on the order the rows come in."""
+    read: list[str] = []
+    postings = 0
+    for df, term in sorted((q.df[t], t) for t in [*q.features, *q.words]):
+        if read and postings + df > POSTINGS:
             break
-        out.update(posting)
-    if exclude is not None:
-        out.discard(exclude)
-    return out
+        read.append(term)
+        postings += df
+    if not read:
+        return []
+    values = ", ".join(f"(:t{i}, :s{i}, :w{i})" for i in range(len(read)))
+    params: dict[str, Any] = {"exclude": -1 if exclude is None else exclude, "m": CANDIDATES}
+    for i, t in enumerate(read):
+        params |= {f"t{i}": t, f"s{i}": q.features.get(t, 0.0), f"w{i}": q.text_unit(t)}
+    params |= {"k1": K1, "b": B, "avg": q.mean_words, "cap": TEXT_WEIGHT}
+    sql = (
+        f"WITH q(term, s, w) AS (VALUES {values}),"
+        " partial AS (SELECT p.mishap_pk AS pk, sum(q.s) AS s,"
+        " sum(q.w * p.count / (p.count + :k1 * (1 - :b + :b * p.words / :avg))) AS w"
+        " FROM q JOIN similar_term p ON p.term = q.term WHERE p.mishap_pk <> :exclude"
+        " GROUP BY p.mishap_pk),"
+        " scored AS (SELECT pk, s + CASE WHEN w > :cap THEN :cap ELSE w END AS score"
+        " FROM partial)"
+    )
+    rows = session.execute(
+        text(sql + " SELECT pk, score FROM scored ORDER BY score DESC LIMIT :m"), params
+    ).all()
+    if len(rows) == CANDIDATES:
+        cut = rows[-1][1]
+        rows = [r for r in rows if r[1] > cut + EPS]
+        if len(rows) < limit:  # too many tied at the cut: all of them, however many
+            rows = session.execute(
+                text(sql + " SELECT pk, score FROM scored WHERE score > :cut"),
+                params | {"cut": cut - EPS},
+            ).all()
+    return sorted(pk for pk, _ in rows)
+
+
+def _rank(session: Session, q: _Query, *, exclude: int | None, limit: int) -> list[Match]:
+    scored = []
+    candidates = _candidates(session, q, exclude=exclude, limit=limit)
+    for _, mid, title, words, terms_json in _forward(session, candidates):
+        terms = json.loads(terms_json)
+        shared = sorted(t for t in q.features if t in terms)
+        parts = {t: q.text_part(t, terms[t], words) for t in q.words if t in terms}
+        text_score = min(sum(parts[t] for t in sorted(parts)), TEXT_WEIGHT) / TEXT_WEIGHT
+        structured = sum(q.features[t] for t in shared)
+        if shared or text_score > 0:
+            total = structured + TEXT_WEIGHT * text_score
+            scored.append((-total, mid, title, shared, parts, text_score))
+    scored.sort(key=lambda s: (s[0], s[1]))
+    return [
+        Match(mid, title, round(-neg, 3), _reasons(shared, parts, text_score), _codes(shared))
+        for neg, mid, title, shared, parts, text_score in scored[:limit]
+    ]
+
+
+def _forward(session: Session, pks: Sequence[int]) -> Iterable[Any]:
+    """Each case's id, title, word count and terms."""
+    for part in chunks(pks):
+        yield from session.execute(
+            text(
+                "SELECT c.mishap_pk, m.id, m.title, c.words, c.terms FROM similar_case c"
+                " JOIN mishap m ON m.pk = c.mishap_pk WHERE c.mishap_pk IN :pks"
+            ).bindparams(bindparam("pks", expanding=True)),
+            {"pks": list(part)},
+        )
+
+
+def _codes(shared: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for t in shared:
+        kind, _, value = t.partition(":")
+        out.setdefault(kind, []).append(value)
+    return {kind: out[kind] for kind in WEIGHTS if kind in out}
+
+
+def _reasons(shared: list[str], parts: dict[str, float], text_score: float) -> list[str]:
+    """Why, in words: the shared features by their names (codes where none exists), then the
+    words that weighed most."""
+    reasons = [
+        f"{LABELS[kind]}: {', '.join(sorted(_label(kind, v) for v in values))}"
+        for kind, values in _codes(shared).items()
+    ]
+    if parts:
+        shown = ", ".join(t for t, _ in sorted(parts.items(), key=lambda kv: (-kv[1], kv[0]))[:6])
+        reasons.append(f"shared words ({text_score:.2f}): {shown}")
+    return reasons
+
+
+def _label(kind: str, value: str) -> str:
+    from mishaps import taxonomy
+    from mishaps.reports.labels import label
+
+    if kind == "method":
+        return label("refueling_method", value).lower()
+    if kind == "phase":
+        return label("refueling_phase", value).lower()
+    named = {
+        "mechanism": taxonomy.mechanism_name,
+        "category": taxonomy.cictt_name,
+        "hfacs": taxonomy.hfacs_title,
+    }.get(kind)
+    return (named(value) if named else None) or value
 
 
 def similar_to_case(*, session: Session, mishap_id: str, limit: int = 10) -> list[Match]:
@@ -276,16 +254,22 @@ def similar_to_case(*, session: Session, mishap_id: str, limit: int = 10) -> lis
 def similar_to_cases(
     *, session: Session, mishap_ids: list[str], limit: int = 10
 ) -> dict[str, list[Match]]:
-    """``similar_to_case`` for several cases, looking the index up once for all of them."""
+    """``similar_to_case`` for several cases."""
     from mishaps.errors import NotFound
 
-    ix = _index(session)
     out: dict[str, list[Match]] = {}
     for mishap_id in mishap_ids:
-        i = ix.by_id.get(mishap_id)
-        if i is None:
+        row = session.execute(
+            text(
+                "SELECT c.mishap_pk, c.words, c.terms FROM similar_case c"
+                " JOIN mishap m ON m.pk = c.mishap_pk WHERE m.id = :id"
+            ),
+            {"id": mishap_id},
+        ).one_or_none()
+        if row is None:
             raise NotFound(f"no mishap with id {mishap_id!r} (list them with: mishaps list)")
-        out[mishap_id] = _rank(ix, ix.features[i], ix.vectors[i], exclude=i, limit=limit)
+        q = _query(session, json.loads(row[2]), row[1])
+        out[mishap_id] = _rank(session, q, exclude=row[0], limit=limit)
     return out
 
 
@@ -294,9 +278,8 @@ def similar_to_text(*, session: Session, text_: str, limit: int = 10) -> list[Ma
     in the text shares the token of every KC-46A case's)."""
     from mishaps.errors import MishapsError
 
-    ix = _index(session)
     counts = word_counts(text_)
     if not counts:
         raise MishapsError(f"nothing to compare in {text_!r}")
-    features: set[tuple[str, str]] = set()
-    return _rank(ix, features, _vector(counts, ix.idf), exclude=None, limit=limit)
+    q = _query(session, dict(counts), sum(counts.values()))
+    return _rank(session, q, exclude=None, limit=limit)

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import delete, insert, select, text
 from sqlmodel import Session
 
-from mishaps import classes, mds
+from mishaps import classes, mds, similarindex
 from mishaps.db import is_sqlite
 from mishaps.derived import service_rows
 from mishaps.models import (
@@ -141,6 +141,7 @@ class Prepared(NamedTuple):
     mishap: dict[str, Any]
     children: list[tuple[Any, list[dict[str, Any]]]]  # (model, rows); insert sets mishap_pk
     search: dict[str, str]  # searchindex.search_texts
+    similar: tuple[dict[str, int], int]  # similarindex.terms_of: the case's terms and length
 
 
 def prepare(cases: Sequence[Case], *, sqlite: bool) -> list[Prepared]:
@@ -157,20 +158,21 @@ def prepare(cases: Sequence[Case], *, sqlite: bool) -> list[Prepared]:
                 [a.type for a in case.aircraft],
                 sqlite=sqlite,
             ),
+            similarindex.terms_of(words),
         )
-        for case in cases
+        for case, words in zip(cases, similarindex.case_texts(cases), strict=True)
     ]
 
 
 def insert_cases(session: Session, cases: Sequence[Case]) -> list[int]:
-    """Insert new cases with all their rows and search entries; returns their keys."""
+    """Insert new cases with all their rows, search and similar entries; returns their keys."""
     return insert_prepared(session, prepare(cases, sqlite=is_sqlite(session.get_bind())))
 
 
 def insert_prepared(session: Session, cases: Sequence[Prepared]) -> list[int]:
-    """Insert prepared cases (``prepare``) with all their rows and search entries; returns their
-    keys. The rows are reused as they are (only their keys are set): a retried transaction
-    inserts them again."""
+    """Insert prepared cases (``prepare``) with all their rows, search and similar entries;
+    returns their keys. The rows are reused as they are (only their keys are set): a retried
+    transaction inserts them again."""
     if not cases:
         return []
     # A plain executemany, then the keys by id: INSERT ... RETURNING with many rows makes
@@ -189,6 +191,7 @@ def insert_prepared(session: Session, cases: Sequence[Prepared]) -> list[int]:
         if table_rows:
             session.execute(insert(_table(model)), table_rows)
     insert_entries(session, [{"pk": pk, **p.search} for pk, p in zip(pks, cases, strict=True)])
+    similarindex.index_terms(session, [(pk, *p.similar) for pk, p in zip(pks, cases, strict=True)])
     return pks
 
 
@@ -254,7 +257,8 @@ def _aircraft_row(pk: int, pos: int, a: Any) -> dict[str, Any]:
 
 
 def delete_by_pk(session: Session, pks: Sequence[int]) -> None:
-    """Delete cases; child rows go by ON DELETE CASCADE, search entries explicitly."""
+    """Delete cases; child rows go by ON DELETE CASCADE, search and similar entries explicitly."""
+    similarindex.unindex(session, pks)
     for part in chunks(pks):
         if is_sqlite(session.get_bind()):
             session.execute(

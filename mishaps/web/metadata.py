@@ -331,6 +331,10 @@ _TABLES: dict[str, dict[str, Any]] = {
     "mishap_mechanism": {"title": "Refueling mechanisms as stored"},
     "mishap_series": {"title": "Series as stored"},
     "alembic_version": {"hidden": True},
+    # The terms `mishaps similar` reads (mishaps.similarindex): machinery, not data to browse.
+    "similar_term": {"hidden": True},
+    "similar_case": {"hidden": True},
+    "similar_df": {"hidden": True},
 }
 
 # The tables a newcomer should see first, in this order, on the database page.
