@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install demo test test-load lint bench bench-quick clean
+.PHONY: install demo test test-slow lint bench bench-quick clean
 
 install: $(VENV)/.installed
 
@@ -16,12 +16,15 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	@sh scripts/demo.sh
 
+# On every core (pytest-xdist): each test has its own database, PostgreSQL schema and port.
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
-# Concurrent importers at full size (issue 11): minutes of work, so apart from `make test`.
-test-load: install
-	$(BIN)/pytest -m load tests/test_load.py
+# The slow tests, CI's share (.ci/run): processes under load, whole summaries, then the
+# concurrent importers at full size (issue 11), alone: they time each other's waits.
+test-slow: install
+	$(BIN)/pytest -n auto -m "slow and not load"
+	$(BIN)/pytest -m load
 
 lint: install
 	$(BIN)/ruff check mishaps tests bench && $(BIN)/ruff format --check mishaps tests bench && $(BIN)/mypy

@@ -24,7 +24,7 @@ from mishaps.config import to_url
 from mishaps.db import make_engine
 from tests.bulk import write_batch
 
-pytestmark = [pytest.mark.slow, pytest.mark.load]  # `make test-load`, run by .ci/run
+pytestmark = [pytest.mark.slow, pytest.mark.load]  # `make test-slow`, run by .ci/run
 
 WAIT = 1800  # s; only a guard against a hang, never a measure of speed
 

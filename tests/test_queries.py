@@ -126,6 +126,7 @@ def seed_ids_naming(*services: str) -> set[str]:
     }
 
 
+@pytest.mark.slow  # whole summaries or every service: `make test-slow`, in CI
 def test_every_seed_service_finds_the_cases_that_name_it(engine: Engine) -> None:
     parts = {p for c in seed_cases() for p in service_parts(c["service"])}
     joint = [c for c in seed_cases() if len(service_parts(c["service"])) > 1]

@@ -276,6 +276,7 @@ def test_summary_of_kc46_holds_the_boom_mishaps_and_no_kc135(report, seeded_db) 
     assert squash("mishaps report summary --aircraft KC-46") in text  # the query, as a command line
 
 
+@pytest.mark.slow  # whole summaries or every service: `make test-slow`, in CI
 def test_markings_on_every_page_and_page_x_of_y(report, seeded_db) -> None:
     path = report(
         "summary",
@@ -352,6 +353,7 @@ def test_metadata(report, seeded_db, monkeypatch) -> None:
     assert any("Shell 77" in t for t in outline_titles)
 
 
+@pytest.mark.slow  # whole summaries or every service: `make test-slow`, in CI
 def test_summary_has_bookmarks_contents_and_key_figures(report, seeded_db) -> None:
     path = report("summary")
     reader = PdfReader(path)
@@ -383,6 +385,7 @@ def test_summary_has_bookmarks_contents_and_key_figures(report, seeded_db) -> No
     assert "The figures count the cases in this database, not all" in text
 
 
+@pytest.mark.slow  # whole summaries or every service: `make test-slow`, in CI
 def test_summary_groups_families_keeps_designators_whole_and_never_sums_money(
     report, seeded_db
 ) -> None:
@@ -542,6 +545,7 @@ def test_bad_arguments_give_one_line_and_write_nothing(runner, seeded_db, tmp_pa
     assert not out.exists() and not list(tmp_path.glob("*.part"))
 
 
+@pytest.mark.slow  # whole summaries or every service: `make test-slow`, in CI
 def test_progress_on_request(runner, seeded_db, tmp_path) -> None:
     result = runner("report", "summary", "--progress", "-o", tmp_path / "p.pdf")
     assert result.exit_code == 0

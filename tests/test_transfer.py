@@ -187,6 +187,7 @@ def test_sqlite_and_postgres_give_the_same_answers_on_the_seed_data(runner, make
     assert sum(0 < n < len(SEED_FILES) for n in found) >= len(SEARCHES) // 2
 
 
+@pytest.mark.slow  # whole summaries or every service: `make test-slow`, in CI
 @pytest.mark.postgres
 def test_reports_from_sqlite_and_postgres_are_the_same_bytes(
     runner, make_seeded, tmp_path, monkeypatch
