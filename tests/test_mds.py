@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mishaps import mds
 
@@ -125,3 +128,28 @@ def test_a_listing_by_aircraft_reads_no_yaml() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "['A330", "MRTT']"]
+
+
+# The designator scan takes the mission's letters possessively (a speed-up, issue 16): it must
+# find exactly what the same pattern finds with backtracking, in any text.
+_BACKTRACKING = re.compile(mds.LOOSE_PATTERN.replace("}+", "}").replace(")?+", ")?"))
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet="AKCFRTbcdx/-*0123456789 .\n", max_size=40))
+def test_designator_scan_finds_what_backtracking_finds(text: str) -> None:
+    assert "+" not in _BACKTRACKING.pattern.replace("\\d", "")
+    assert mds._LOOSE.findall(text) == _BACKTRACKING.findall(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["KC-46A and kc46 met an F/A-18F; FA-18 and F-16000 and ABCDE-1", "KC-135R/KC-46", "x-1*"],
+)
+def test_designator_scan_on_prose(text: str) -> None:
+    assert mds._LOOSE.findall(text) == _BACKTRACKING.findall(text)
+
+
+def test_designator_scan_reads_each_spelling() -> None:
+    found = mds._LOOSE.findall("KC-46A and kc46 met an F/A-18F; FA-18, F-16000 and ABCDE-1")
+    assert found == [("KC", "46", "A"), ("kc", "46", ""), ("F/A", "18", "F"), ("FA", "18", "")]
