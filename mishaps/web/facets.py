@@ -1,11 +1,11 @@
 """Count mishaps by the values of a list column (aircraft types, HFACS codes ...) from an index.
 
 Datasette's array facet (``?_facet_array=COL``) deduplicates with ``SELECT DISTINCT j.value,
-inner.*``: a temporary B-tree over every column of every filtered row, 3.6 s at 100,000 cases on
-a loaded machine, often past ``facet_time_limit_ms`` so the page showed no counts. The list facet
-(``?_facet_list=COL``) gives the same results (counts, order, size, truncation, links) from the
-snapshot's ``case_value`` table, keyed (list, value, case): 10 ms unfiltered, about 0.1 s
-filtered, at that size. For any other table or column it runs Datasette's own statement.
+inner.*``: a temporary B-tree over every column of every filtered row, 0.7-3.6 s at 100,000
+cases by the machine's load, at worst past ``facet_time_limit_ms`` so the page showed no counts.
+The list facet (``?_facet_list=COL``) gives the same results (counts, order, size, truncation,
+links) from the snapshot's ``case_value`` table, keyed (list, value, case): 10 ms unfiltered,
+about 0.1 s filtered, at that size. For any other table or column it runs Datasette's statement.
 
 ``index_filters`` answers Datasette's ``COL__arraycontains=VALUE`` filter (where a facet value
 links to) from the same table as well, so the page after a click does not scan every row's JSON.
