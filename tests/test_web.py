@@ -266,6 +266,193 @@ def test_canned_queries_run(snapshot: Snapshot) -> None:
             assert [(r["fiscal_year"], r["mishaps"]) for r in page] == boom
 
 
+# --- list facets: Datasette's array facet, counted from case_value ---------------------------
+
+# Each list column of the cases table, and how to count it from the stored tables instead: the
+# mishaps (distinct pks) per value, among the pks a page's filters leave.
+STORED_LISTS = {
+    "aircraft_types": "SELECT type, mishap_pk FROM aircraft",
+    "tanker_types": "SELECT type, mishap_pk FROM aircraft WHERE role = 'tanker'",
+    "receiver_types": "SELECT type, mishap_pk FROM aircraft WHERE role = 'receiver'",
+    "roles": "SELECT role, mishap_pk FROM aircraft",
+    "families": "SELECT family, mishap_pk FROM aircraft WHERE family IS NOT NULL",
+    "categories": "SELECT code, mishap_pk FROM mishap_category",
+    "hfacs": "SELECT code, mishap_pk FROM finding_hfacs",
+    "mechanisms": "SELECT code, mishap_pk FROM mishap_mechanism",
+    "series": "SELECT series_id, mishap_pk FROM mishap_series",
+    "services": "SELECT service, mishap_pk FROM mishap_service",
+}
+
+
+def test_every_list_column_is_counted_from_the_stored_tables() -> None:
+    from mishaps.web.snapshot import ARRAY_COLUMNS
+
+    assert set(STORED_LISTS) == set(ARRAY_COLUMNS)
+
+
+@pytest.fixture
+def casebook(runner, seeded_db: Path, tmp_path: Path) -> Snapshot:
+    """The seed cases and the tests' own sample case (it has an HFACS code; the seed has none),
+    snapshotted."""
+    assert runner("import", str(Path(__file__).parent / "good_case.yaml")).exit_code == 0
+    out = tmp_path / "casebook"
+    out.mkdir()
+    return make_snapshot(to_url(str(seeded_db)), out)
+
+
+def _stored_counts(db: Path, column: str, pks: set[int]) -> dict[str, int]:
+    with sqlite3.connect(db) as conn:
+        rows = set(conn.execute(STORED_LISTS[column]).fetchall())
+    return dict(Counter(value for value, pk in rows if pk in pks))
+
+
+def _as_array_facet(facet: dict[str, Any]) -> dict[str, Any]:
+    """A list facet's results as the array facet's page would show them (its URLs name it)."""
+    return json.loads(json.dumps({**facet, "type": "array"}).replace("_facet_list", "_facet_array"))
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("page", ["all", "boom", "search", "selected"])
+def test_list_facet_counts_as_the_array_facet_and_the_stored_tables(
+    runner, seeded_db: Path, casebook: Snapshot, page: str
+) -> None:
+    with sqlite3.connect(seeded_db) as conn:
+        (top,) = conn.execute(
+            "SELECT type FROM aircraft GROUP BY type ORDER BY count(DISTINCT mishap_pk) DESC"
+        ).fetchone()
+        pks_of = {r[0]: r[1] for r in conn.execute("SELECT id, pk FROM mishap")}
+        chosen = {
+            "all": ("", "SELECT pk FROM mishap"),
+            "boom": (
+                "refueling_method=boom",
+                "SELECT pk FROM mishap WHERE refueling_method = 'boom'",
+            ),
+            "search": ("_search=boom", None),
+            "selected": (
+                f"aircraft_types__arraycontains={top}",
+                f"SELECT mishap_pk FROM aircraft WHERE type = '{top}'",
+            ),
+        }
+        args, sql = chosen[page]
+        pks = (
+            {pks_of[i] for i in _cli_ids(runner, "--search", "boom")}
+            if sql is None
+            else {r[0] for r in conn.execute(sql)}
+        )
+    assert 0 < len(pks) < len(pks_of) or page == "all"
+    columns = [c for c in STORED_LISTS if c in casebook.columns["cases"]]
+    paths = [
+        f"/mishaps/cases.json?_facet_{kind}={column}&_facet_size=max&_size=1&{args}"
+        for column in columns
+        for kind in ("list", "array")
+    ]
+    responses = iter(r.json() for r in _get(casebook, *paths))
+    counted = 0
+    for column in columns:
+        listed, arrayed = next(responses), next(responses)
+        ours, datasettes = listed["facet_results"][column], arrayed["facet_results"][column]
+        assert ours["type"] == "list"
+        assert _as_array_facet(ours) == datasettes, column
+        counts = {r["value"]: r["count"] for r in ours["results"]}
+        assert counts == _stored_counts(seeded_db, column, pks), column
+        counted += len(counts)
+        if page == "selected" and column == "aircraft_types":
+            assert [r["value"] for r in ours["results"] if r["selected"]] == [top]
+    assert counted >= 2 * len(columns)  # values were compared, not empty lists
+
+
+@SQLITE_ONLY
+def test_list_facet_size_truncation_and_toggles_as_the_array_facet(casebook: Snapshot) -> None:
+    def facets(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        ours, theirs = (
+            r.json()["facet_results"]["aircraft_types"]
+            for r in _get(casebook, path, path.replace("_facet_list", "_facet_array"))
+        )
+        assert _as_array_facet(ours) == theirs, path
+        return ours, theirs
+
+    ours, _ = facets("/mishaps/cases.json?_facet_list=aircraft_types&_facet_size=3&_size=1")
+    assert ours["truncated"] and len(ours["results"]) == 3
+    assert ours["hideable"] and ours["toggle_url"] == "/mishaps/cases.json?_facet_size=3&_size=1"
+    # Clicking a value filters the cases to it and marks it selected; clicking it again undoes it.
+    first = ours["results"][0]
+    clicked = first["toggle_url"].removeprefix("http://localhost")
+    assert clicked.endswith(f"aircraft_types__arraycontains={first['value']}")
+    ours, _ = facets(clicked)
+    (selected,) = [r for r in ours["results"] if r["selected"]]
+    assert (selected["value"], selected["count"]) == (first["value"], first["count"])
+    (page,) = _get(casebook, clicked)
+    assert page.json()["filtered_table_rows_count"] == first["count"]
+    undone = selected["toggle_url"].removeprefix("http://localhost")
+    assert "arraycontains" not in undone
+    ours, _ = facets(undone)
+    assert not any(r["selected"] for r in ours["results"])
+    # Asked for from the metadata (the default size), too: 30 of more values, truncated.
+    ours, _ = facets("/mishaps/cases.json?_facet_list=aircraft_types")
+    assert ours["truncated"] and len(ours["results"]) == 30
+
+
+@SQLITE_ONLY
+def test_list_facet_elsewhere_is_the_array_facet(casebook: Snapshot) -> None:
+    # pairs.case_ids is a JSON array that case_value does not index.
+    path = "/mishaps/pairs.json?_facet_list=case_ids&_facet_size=max&tanker_type__startswith=KC"
+    ours, theirs = (
+        r.json()["facet_results"]["case_ids"]
+        for r in _get(casebook, path, path.replace("_facet_list", "_facet_array"))
+    )
+    assert ours["results"] and _as_array_facet(ours) == theirs
+
+
+@SQLITE_ONLY
+def test_a_clicked_value_finds_its_cases_through_the_index(seeded_db, casebook) -> None:
+    with sqlite3.connect(seeded_db) as conn:
+        expected = {
+            row[0]
+            for row in conn.execute(
+                "SELECT m.id FROM mishap m JOIN finding_hfacs h ON h.mishap_pk = m.pk"
+                " WHERE h.code = 'AE103'"
+            )
+        }
+    assert expected
+    path = "/mishaps/cases.json?hfacs__arraycontains=AE103&_size=max"
+    (page,) = _get(casebook, path)
+    found = page.json()
+    assert {row[0] for row in found["rows"]} == expected
+    # The rows are found by case_value's key, not by reading every case's JSON.
+    with sqlite3.connect(f"{casebook.path.as_uri()}?mode=ro", uri=True) as conn:
+        plan = [
+            r[3]
+            for r in conn.execute(
+                "EXPLAIN QUERY PLAN " + found["query"]["sql"], found["query"]["params"]
+            )
+        ]
+    assert "SEARCH case_value USING PRIMARY KEY (list=? AND value=?)" in plan, plan
+    assert not [p for p in plan if p.startswith("SCAN cases")], plan
+
+
+@SQLITE_ONLY
+def test_the_mishaps_page_links_to_list_facets_that_count(casebook: Snapshot) -> None:
+    from html.parser import HTMLParser
+
+    from mishaps.web.metadata import ARRAY_FACET_LINKS
+
+    hrefs: list[str] = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            href = dict(attrs).get("href") or ""
+            if tag == "a" and "_facet_list=" in href:
+                hrefs.append(href)
+
+    (page,) = _get(casebook, "/mishaps/cases")
+    Links().feed(page.text)
+    columns = [href.split("_facet_list=")[1] for href in hrefs]
+    assert columns == [c for c, _ in ARRAY_FACET_LINKS if c in casebook.columns["cases"]]
+    followed = _get(casebook, *(h.replace("/cases?", "/cases.json?") for h in hrefs))
+    for column, response in zip(columns, followed, strict=True):
+        assert response.json()["facet_results"][column]["results"], column
+
+
 # --- read-only ------------------------------------------------------------------------------
 
 

@@ -209,6 +209,34 @@ def test_table_page_facet_and_search(browser: Browser, server: Server) -> None:
     assert expected and sorted(s.strip() for s in shown) == sorted(expected)
 
 
+def test_count_mishaps_by_aircraft_type_and_pick_one(browser: Browser, server: Server) -> None:
+    page = browser.page
+    page.goto(server.base + "/mishaps/cases")
+    page.get_by_role("link", name="aircraft type", exact=True).click()
+    page.wait_for_url("**_facet_list=aircraft_types")
+    # The facet's list: the mishaps (not the aircraft) of each type, most first, 30 shown.
+    facet = page.locator('[data-column="aircraft_types"]')
+    shown = [
+        (value, int(count.replace(",", "")))
+        for value, count in (
+            li.strip().rsplit(" ", 1)
+            for li in facet.locator("li:not(.facet-truncated)").all_inner_texts()
+        )
+    ]
+    expected = server.query(
+        "SELECT type, count(DISTINCT mishap_pk) AS n FROM aircraft GROUP BY type"
+        " ORDER BY n DESC, type LIMIT 30"
+    )
+    assert shown == expected
+    # Clicking a type shows its mishaps, and the facet marks it as chosen.
+    value, count = shown[0]
+    facet.get_by_role("link", name=value, exact=True).click()
+    page.wait_for_url("**aircraft_types__arraycontains=**")
+    assert f"{count} row" in page.locator("h3").first.inner_text()
+    chosen = page.locator('[data-column="aircraft_types"] li', has=page.locator("a.cross"))
+    assert chosen.inner_text().startswith(f"{value} · {count}")
+
+
 def test_case_page_and_its_pdf_brief(browser: Browser, server: Server) -> None:
     from pypdf import PdfReader
 

@@ -1,7 +1,10 @@
-"""Our Datasette plugin: every case page links to its PDF brief, rendered on request.
+"""Our Datasette plugin: every case page links to its PDF brief, rendered on request, and the
+mishaps are counted by aircraft type, code ... from an index (``mishaps.web.facets``).
 
 Registered through the ``datasette`` entry point and inert unless the metadata has a ``mishaps``
-plugin section, which only ``mishaps serve`` writes. The marking options come from there.
+plugin section, which only ``mishaps serve`` writes. The marking options come from there. (The
+list facet is registered everywhere, as Datasette wants every class; elsewhere it counts as
+Datasette's array facet does.)
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from typing import Any
 from datasette import hookimpl  # banned at module level elsewhere; a plugin is loaded by Datasette
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
+
+from mishaps.web.facets import ListFacet, index_filters
+from mishaps.web.snapshot import ARRAY_COLUMNS
 
 BRIEF_ROUTE = r"^/-/mishaps/brief/(?P<mishap_id>[a-z0-9]+(?:-[a-z0-9]+)*)\.pdf$"
 
@@ -53,6 +59,16 @@ async def brief(datasette: Any, request: Any) -> Response:
         content_type="application/pdf",
         headers={"content-disposition": f'attachment; filename="{mishap_id}.pdf"'},
     )
+
+
+@hookimpl
+def register_facet_classes() -> list[Any]:
+    return [ListFacet]  # ?_facet_list=COL
+
+
+@hookimpl
+def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
+    return index_filters(datasette, database, table, request) if _config(datasette) else None
 
 
 @hookimpl
@@ -159,23 +175,6 @@ async def case_page(db: Any, mishap_id: str, described: dict[str, str]) -> dict[
         "findings": findings,
         "sources": sources,
     }
-
-
-# Columns of the cases table that hold JSON arrays: shown as lists, not JSON.
-ARRAY_COLUMNS = frozenset(
-    {
-        "aircraft_types",
-        "tanker_types",
-        "receiver_types",
-        "roles",
-        "families",
-        "categories",
-        "hfacs",
-        "mechanisms",
-        "series",
-        "services",
-    }
-)
 
 
 @hookimpl

@@ -8,6 +8,9 @@ processes write), or from PostgreSQL through the library into a fresh SQLite fil
 - ``cases``: one row a mishap, with its services (``USAF/USN`` is two), aircraft types, roles,
   families, categories and HFACS codes as JSON arrays, so Datasette's array facets count mishaps,
   not aircraft or finding rows, and a joint case under each of its services;
+- ``case_value``: each value of each of those lists, a row a case, keyed (list, value, case), so
+  counting mishaps by a list's values is an indexed group-by (``mishaps.web.facets``) instead of
+  Datasette's array facet, which deduplicates whole rows (0.7-3.6 s at 100,000 cases);
 - ``case_pair`` and ``pairs``: each tanker type x receiver type of a mishap, and their counts;
 - ``cictt``, ``hfacs``, ``mechanism`` and ``case_category``, ``case_hfacs``, ``case_mechanism``:
   the code tables with names, and links from cases to them, so a code's page lists its cases;
@@ -129,6 +132,11 @@ CREATE TABLE case_pair (
     PRIMARY KEY (case_id, tanker_type, receiver_type)
 );
 CREATE INDEX ix_case_pair_types ON case_pair(tanker_type, receiver_type);
+-- value has no type: it keeps what json_each gives, so counts and their order are those of
+-- Datasette's array facet over the same JSON. No REFERENCES: machinery, not a link to show.
+CREATE TABLE case_value (
+    list TEXT NOT NULL, value NOT NULL, case_id TEXT NOT NULL, PRIMARY KEY (list, value, case_id)
+) WITHOUT ROWID;
 CREATE TABLE pairs (
     tanker_type TEXT NOT NULL, receiver_type TEXT NOT NULL, mishaps INTEGER NOT NULL,
     fatalities INTEGER, first_occurred_on TEXT NOT NULL, last_occurred_on TEXT NOT NULL,
@@ -173,6 +181,21 @@ _CASE_COLUMNS: list[tuple[str, str, str | None]] = [
     ("popup", "TEXT", None),
 ]
 
+
+# Columns of the cases table that hold JSON arrays (each value once): shown as lists, not JSON,
+# and counted per mishap from case_value.
+ARRAY_COLUMNS = (
+    "services",
+    "mechanisms",
+    "aircraft_types",
+    "tanker_types",
+    "receiver_types",
+    "roles",
+    "families",
+    "categories",
+    "hfacs",
+    "series",
+)
 
 FACET_INDEXES = (
     "occurred_on",
@@ -306,6 +329,14 @@ def build_browse_tables(conn: sqlite3.Connection) -> None:
     # Every default facet and the sort order is served by an index, not a scan of the table.
     for index in FACET_INDEXES:
         conn.execute(f"CREATE INDEX ix_cases_{index} ON cases([{index}])")
+    # From the stored JSON through json_each, as Datasette reads it; OR IGNORE keeps a value
+    # once a case, as Datasette's DISTINCT does, and drops a JSON null (_distinct writes neither).
+    for column in (c for c in ARRAY_COLUMNS if has.get(c, True)):
+        conn.execute(
+            f"INSERT OR IGNORE INTO case_value SELECT ?, j.value, c.id"
+            f" FROM cases c, json_each(c.[{column}]) j",
+            [column],
+        )
     # Codes a case uses but the reference tables lack still link (to a page saying so).
     conn.executemany("INSERT INTO case_category VALUES (?, ?)", case_categories)
     conn.executemany("INSERT INTO case_hfacs VALUES (?, ?, ?)", case_hfacs)
