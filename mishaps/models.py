@@ -10,7 +10,7 @@ Nothing of ours is imported here but the vocabularies.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, UniqueConstraint, true
 from sqlmodel import AutoString, Field, SQLModel
 
 from mishaps.vocab import (  # noqa: F401  (re-exported: the vocabulary of these tables)
@@ -77,8 +77,9 @@ class Aircraft(SQLModel, table=True):
         Index("ix_aircraft_type_norm", "type_norm"),
         Index("ix_aircraft_role", "role", "mishap_pk"),
         Index("ix_aircraft_family", "family", "mishap_pk"),
-        # Covering: a listing reads each case's types in order from the index alone (0008).
-        Index("ix_aircraft_types", "mishap_pk", "position", "type"),
+        # Covering: a listing reads each case's distinct types in order from the index alone
+        # (0008, 0011).
+        Index("ix_aircraft_types", "mishap_pk", "first_of_type", "position", "type"),
     )
 
     mishap_pk: int = Field(sa_column=_parent())
@@ -93,6 +94,8 @@ class Aircraft(SQLModel, table=True):
     type_norm: str = Field(sa_type=BYTES)  # case-folded, single-spaced type, for non-MDS matching
     # The airframe family (mishaps.mds.family): KC-135R -> KC-135, Voyager KC2 -> A330 MRTT.
     family: str | None = Field(default=None, sa_type=BYTES)
+    # No earlier aircraft of the case has this type: the types a listing shows, once each (0011).
+    first_of_type: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     serial: str | None = None
     unit: str | None = None
     callsign: str | None = None

@@ -232,7 +232,15 @@ def insert_prepared(session: Session, cases: Sequence[Prepared]) -> list[int]:
 
 def _child_rows(pk: int, case: Case) -> Iterable[tuple[Any, list[dict[str, Any]]]]:
     """The rows of a case's child tables, each table with its rows."""
-    yield Aircraft, [_aircraft_row(pk, pos, a) for pos, a in enumerate(case.aircraft)]
+    yield (
+        Aircraft,
+        [
+            _aircraft_row(pk, pos, a, first)
+            for pos, (a, first) in enumerate(
+                zip(case.aircraft, _first_of_type([a.type for a in case.aircraft]), strict=True)
+            )
+        ],
+    )
     yield (
         Finding,
         [
@@ -274,7 +282,17 @@ def _child_rows(pk: int, case: Case) -> Iterable[tuple[Any, list[dict[str, Any]]
     )
 
 
-def _aircraft_row(pk: int, pos: int, a: Any) -> dict[str, Any]:
+def _first_of_type(types: Sequence[str]) -> list[bool]:
+    """For each type, whether no earlier one equals it (a listing shows each type once)."""
+    seen: set[str] = set()
+    out = []
+    for t in types:
+        out.append(t not in seen)
+        seen.add(t)
+    return out
+
+
+def _aircraft_row(pk: int, pos: int, a: Any, first_of_type: bool) -> dict[str, Any]:
     """An aircraft's row, with its type parsed for the Mission Design Series filters."""
     parsed = mds.parse(a.type)
     return _row(
@@ -288,6 +306,7 @@ def _aircraft_row(pk: int, pos: int, a: Any) -> dict[str, Any]:
         mds_series=parsed.series if parsed else None,
         type_norm=mds.normalize_type(a.type),
         family=mds.family(a.type),
+        first_of_type=first_of_type,
     )
 
 

@@ -235,6 +235,28 @@ def test_upgrade_to_0010_fills_the_service_parts_of_every_case(runner, seeded_db
     assert "USAF/USN" in before[0] and "USN/USAF" in before[0]
 
 
+def test_upgrade_to_0011_marks_the_first_aircraft_of_each_type(runner, seeded_db) -> None:
+    """A database from before aircraft.first_of_type gets it from the migration: the listing shows
+    each case's types once each, in order, as on a new database (seed cases repeat types)."""
+    listing = ["list", "--format", "json"]
+    before = runner(*listing).stdout
+    engine = engine_for(seeded_db)
+    with engine.connect() as conn:
+        marks = table_rows(conn, "aircraft", ["mishap_pk", "position", "first_of_type"])
+    assert {m["first_of_type"] for m in marks} == {True, False}  # the seeds have repeats
+    downgrade(engine, REVISIONS[REVISIONS.index("0011") - 1])
+    assert "first_of_type" not in {c["name"] for c in sa.inspect(engine).get_columns("aircraft")}
+    engine.dispose()
+    assert runner("db", "upgrade").exit_code == 0
+    with engine.connect() as conn:
+        assert table_rows(conn, "aircraft", ["mishap_pk", "position", "first_of_type"]) == marks
+    engine.dispose()
+    after = runner(*listing).stdout
+    assert after == before
+    rows = {r["id"]: r for r in json.loads(after)}
+    assert rows["2017-01-05-voyager-f-15-airprox-norfolk"]["aircraft"] == "Voyager, F-15"
+
+
 # --- the revision check on every command ------------------------------------------------------
 
 

@@ -61,6 +61,8 @@ DERIVED: dict[str, dict[str, str]] = {
         "type_norm": "The type case-folded and single-spaced, for matching non-MDS names.",
         "family": "The airframe family the type belongs to (KC-135R: KC-135; Voyager KC2:"
         " A330 MRTT); derived by the tool from the type.",
+        "first_of_type": "1 when no earlier aircraft of the mishap has this type (the types a"
+        " listing shows, once each); derived by the tool.",
     },
     "mishap_cite": {
         "mishap_pk": _PARENT,
