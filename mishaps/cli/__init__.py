@@ -97,6 +97,8 @@ def root(
 
 def main() -> None:
     """Console entry point: nothing a user types may end in a traceback."""
+    from mishaps.cli import collector
+
     try:
         app()
     except Exception as exc:  # a bug of ours: say so in one line, keep the trace for debugging
@@ -107,3 +109,5 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(70)
+    finally:
+        collector.exiting()

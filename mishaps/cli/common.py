@@ -65,7 +65,9 @@ def open_database(
     read pass ``readonly``: they change nothing, and work on a file the user may not write.
     """
     import mishaps
+    from mishaps.cli import collector
 
+    collector.load("mishaps.api")  # with its database libraries, without collecting garbage
     state: State = ctx.find_root().obj or State()
     db = mishaps.open(state.db, create=create, readonly=readonly)
     ctx.call_on_close(db.close)  # close pooled connections when the command ends
