@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from mishaps import store
+from mishaps.collection import paused
 from mishaps.db import is_sqlite, retrying, write_session
 from mishaps.errors import MAX_PROBLEMS_PER_FILE, Conflict, InvalidInput, NotFound, Problem
 from mishaps.files import Record, read_records
@@ -89,11 +90,12 @@ def load_files(paths: Sequence[Path], *, strict: bool = False) -> list[Loaded]:
     (at most a screenful of each file's)."""
     records: list[Record] = []
     problems: list[Problem] = []
-    for path in paths:
-        recs, probs = read_records(path)
-        records.extend(recs)
-        problems.extend(probs)  # at most a screenful: the readers cap them
-    loaded, more = validate_records(records, strict=strict)
+    with paused():  # a hundred thousand cases are millions of objects, none of them garbage
+        for path in paths:
+            recs, probs = read_records(path)
+            records.extend(recs)
+            problems.extend(probs)  # at most a screenful: the readers cap them
+        loaded, more = validate_records(records, strict=strict)
     problems.extend(more)
     if problems:
         raise InvalidInput(problems)
@@ -137,15 +139,16 @@ def import_cases(
     # Every row and history document is built before the write transaction, so that the writer
     # lock, which every other writer waits for, is held only for the SQL (issue 11, item 12).
     ready: list[tuple[store.Prepared, str]] = []
-    if not dry_run:
-        cases = [i.case for i in items]
-        prepared = store.prepare(cases, sqlite=is_sqlite(engine))
-        ready = list(zip(prepared, map(store.document, cases), strict=True))
-    return retrying(
-        lambda: _import_once(
-            engine, items, ready, on_conflict=on_conflict, dry_run=dry_run, command=command
+    with paused():  # millions of rows, postings and documents, none of them garbage
+        if not dry_run:
+            cases = [i.case for i in items]
+            prepared = store.prepare(cases, sqlite=is_sqlite(engine))
+            ready = list(zip(prepared, map(store.document, cases), strict=True))
+        return retrying(
+            lambda: _import_once(
+                engine, items, ready, on_conflict=on_conflict, dry_run=dry_run, command=command
+            )
         )
-    )
 
 
 def _import_once(

@@ -6,10 +6,8 @@ over an index that leads with the filtered column, and text goes through the ful
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from functools import cache, partial
@@ -33,6 +31,7 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from mishaps import mds
+from mishaps.collection import paused
 from mishaps.dates import date_period
 from mishaps.db import is_sqlite
 from mishaps.errors import MishapsError
@@ -323,23 +322,6 @@ def _class_label() -> Any:
     )
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector held off while a large result is fetched and wrapped.
-
-    Rows of text and numbers make no reference cycles, but every 700 new tuples start a
-    collection, and the older generations' collections walk every row made so far: at a million
-    cases they were a fifth of a large listing (issue 16). Collection resumes on the way out."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def _tuples(session: Session, stmt: Any) -> Sequence[Any]:
     """The rows of a statement whose columns are all text or integers, as the DBAPI's own tuples
     (fetched in C): no result processor changes such columns, and SQLAlchemy's Row per row cost
@@ -407,7 +389,7 @@ def list_mishaps(*, session: Session, filters: Filters) -> list[Row]:
     if filters.limit is not None:
         stmt = stmt.limit(filters.limit)
     # Rows without a line of Python per row: every column is final text or an integer.
-    with _gc_paused():
+    with paused():
         return list(map(partial(tuple.__new__, Row), _tuples(session, stmt)))
 
 
@@ -530,7 +512,7 @@ def _stats(*, session: Session, filters: Filters, by: str) -> Stats:
     if by in PER_AIRCRAFT:
         return _aircraft_stats(session, base, by, filters)
     if by.startswith("pair"):
-        with _gc_paused():  # a set of families per mishap: a million containers at 1M cases
+        with paused():  # a set of families per mishap: a million containers at 1M cases
             return _pair_stats(session, base, by, total)
     stmt, note = _grouped(base, by)
     rows = [

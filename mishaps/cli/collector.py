@@ -17,6 +17,8 @@ import gc
 import importlib
 import sys
 
+from mishaps.collection import paused
+
 
 def load(module: str) -> None:
     """Import ``module`` with the collector paused, then freeze everything loaded so far.
@@ -27,14 +29,9 @@ def load(module: str) -> None:
     """
     if module in sys.modules:
         return
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         importlib.import_module(module)
-    finally:
-        if enabled:
-            gc.enable()
-    gc.freeze()
+        gc.freeze()  # before collection resumes: else its first pass walks all that was loaded
 
 
 def exiting() -> None:
