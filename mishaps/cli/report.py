@@ -53,6 +53,17 @@ HtmlOpt = Annotated[
         rich_help_panel=PANEL,
     ),
 ]
+BriefHtmlOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--html",
+        help="Write the HTML instead of the PDF, for preview and tests (- is stdout): the HTML the"
+        " PDF is laid out from. Page 1 is laid out even so (about half a second), to know"
+        " whether it needs the tighter type that keeps it on one page.",
+        dir_okay=False,
+        rich_help_panel=PANEL,
+    ),
+]
 VariantOpt = Annotated[
     str | None,
     typer.Option(
@@ -114,7 +125,7 @@ def brief(
     ],
     marking: "Marking",
     output: OutputOpt = None,
-    html: HtmlOpt = None,
+    html: BriefHtmlOpt = None,
     pdf_variant: VariantOpt = None,
     annex: Annotated[
         bool,

@@ -609,6 +609,8 @@ class BriefContext:
     annex: bool
     facts_annex: list[Fact]
     tight: bool = False  # a smaller page 1, for a case whose brief runs over at the usual size
+    # Page 1 without the annex after it: laid out to see whether page 1 fits (page_one_alone).
+    alone: bool = False
 
 
 @dataclass(frozen=True)
@@ -720,6 +722,14 @@ def tighter(ctx: BriefContext) -> BriefContext:
     return replace(
         ctx, tight=True, happened=labels.first_sentences(ctx.view.case.summary, words=80)
     )
+
+
+def page_one_alone(ctx: BriefContext) -> BriefContext:
+    """The same page 1, with the same text and links, and no annex after it.
+
+    The annex starts on a page of its own, so page 1 lays out the same without it: whether
+    page 1 fits is known from a layout of page 1 alone, much cheaper than the whole brief."""
+    return replace(ctx, alone=True)
 
 
 def build_brief(

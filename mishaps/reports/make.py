@@ -1,9 +1,9 @@
 """One call per report: query the cases, build the context, render HTML, and (unless only HTML
-is wanted) lay out the PDF."""
+is wanted) lay out the PDF. A brief's HTML alone needs its page 1 laid out (reports.fit)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,12 +24,11 @@ from mishaps.reports.context import (
     SummaryContext,
     build_brief,
     build_summary,
-    tighter,
 )
 from mishaps.reports.render import (
     ATTACHING_VARIANTS,
     Rendered,
-    ends_on_page_one,
+    pdf_renderer,
     render_html,
     render_pdf,
 )
@@ -54,6 +53,7 @@ class Report:
 
 
 def brief(engine: Engine, mishap_id: str, options: Options) -> Report:
+    from mishaps.reports.fit import fit_brief
     from mishaps.reports.similar import previous_similar
 
     with session_scope(engine) as session:
@@ -68,14 +68,20 @@ def brief(engine: Engine, mishap_id: str, options: Options) -> Report:
         similar_basis=basis,
         annex=options.annex,
     )
-
-    def refit(document: Any) -> str | None:
-        # Page 1 is handed over alone: when it runs over, lay it out once more, tighter.
-        if ends_on_page_one(document):
-            return None
-        return render_html("brief.html", tighter(ctx))
-
-    return _render("brief.html", ctx, options, cases=[case], refit=refit)
+    # Even the HTML alone needs page 1 laid out: it is the HTML the PDF would be laid out from,
+    # tighter when page 1 runs over at the usual size.
+    with pdf_renderer(variant=options.variant) as renderer:
+        fitted = fit_brief(ctx, renderer.layout, whole=not options.html_only)
+        if fitted.laid is None:
+            return Report(fitted.html, None, 1)
+        rendered = renderer.write(
+            fitted.laid,
+            generated_at=options.generated_at,
+            fingerprint=ctx.meta.fingerprint,
+            variant=options.variant,
+            attachment_json=_attached([case], options),
+        )
+    return Report(fitted.html, rendered, 1)
 
 
 def summary(
@@ -133,20 +139,21 @@ def _render(
     *,
     cases: Sequence[Case],
     progress: ProgressCallback | None = None,
-    refit: Callable[[Any], str | None] | None = None,
 ) -> Report:
     html = render_html(template, ctx)
     if options.html_only:
         return Report(html, None, len(cases))
-    # Only PDF/A-3 carries the cases inside itself: the JSON is built for that variant alone.
-    attached = cases_document(cases, "json") if options.variant in ATTACHING_VARIANTS else None
     rendered = render_pdf(
         html,
         generated_at=options.generated_at,
         fingerprint=ctx.meta.fingerprint,
         variant=options.variant,
-        attachment_json=attached,
+        attachment_json=_attached(cases, options),
         progress=progress,
-        refit=refit,
     )
     return Report(html, rendered, len(cases))
+
+
+def _attached(cases: Sequence[Case], options: Options) -> str | None:
+    # Only PDF/A-3 carries the cases inside itself: the JSON is built for that variant alone.
+    return cases_document(cases, "json") if options.variant in ATTACHING_VARIANTS else None
