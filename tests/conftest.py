@@ -1,5 +1,5 @@
-"""Shared fixtures. No test touches a real user database: MISHAPS_DB and the user data
-directory point into each test's tmp_path.
+"""Shared fixtures. No test touches a real user database or cache: MISHAPS_DB and the user
+data and cache directories point into each test's tmp_path.
 
 Database fixtures run on every backend: ``seeded_db``, ``fresh_db`` and ``new_db`` depend on
 ``backend``, which is SQLite always and PostgreSQL too when MISHAPS_TEST_POSTGRES_URL names a
@@ -76,6 +76,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MISHAPS_DB", str(tmp_path / "test.db"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))  # compiled templates
     for name in ("MISHAPS_MARKING", "MISHAPS_DISTRIBUTION", "SOURCE_DATE_EPOCH"):
         monkeypatch.delenv(name, raising=False)
 

@@ -6,6 +6,7 @@ import http.server
 import io
 import json
 import re
+import shutil
 import threading
 from pathlib import Path
 from typing import ClassVar
@@ -752,3 +753,37 @@ def test_summary_shows_each_case_s_series_and_most_similar_cases(report, seeded_
     assert squash("Most similar cases in this database:") in section
     for match in ranked:  # the three best, with their reasons
         assert squash(match["reasons"][0]) in section
+
+
+def test_compiled_templates_come_back_from_the_cache_and_a_bad_cache_is_no_error(
+    tmp_path, monkeypatch
+) -> None:
+    from jinja2 import Environment, FileSystemLoader
+
+    from mishaps.reports.render import _CompiledTemplates, _template_cache
+
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "x.html").write_text("{{ 6 * 7 }} {{ name }}")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+
+    def render() -> str:
+        env = Environment(
+            loader=FileSystemLoader(str(tmp_path / "t")),
+            bytecode_cache=_CompiledTemplates(str(cache)),
+        )
+        return env.get_template("x.html").render(name="ok")
+
+    assert render() == "42 ok"
+    [compiled] = list(cache.iterdir())
+    env = Environment(loader=FileSystemLoader(str(tmp_path / "t")))
+    source, filename, _ = env.loader.get_source(env, "x.html")
+    bucket = _CompiledTemplates(str(cache)).get_bucket(env, "x.html", filename, source)
+    assert bucket.code is not None  # the next process finds it compiled
+    compiled.write_bytes(compiled.read_bytes()[:20] + b"garbage")  # a cut or corrupt file
+    assert render() == "42 ok"
+    shutil.rmtree(cache)
+    cache.write_text("a file where the directory was")  # nothing can be read or written
+    assert render() == "42 ok"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))  # no cache directory can be made
+    assert _template_cache() is None
