@@ -25,6 +25,7 @@ import yaml
 from mishaps import text
 from mishaps.config import data_dir
 from mishaps.schema import Case, date_period
+from mishaps.taxonomy import SAFE_LOADER
 from mishaps.vocab import Damage
 
 CLASSES = ("A", "B", "C", "D", "E")
@@ -70,7 +71,7 @@ def _day(value: Any) -> date | None:
 def eras() -> tuple[Era, ...]:
     """The threshold tables, oldest first, as loaded from ``data/mishap_classes.yaml``."""
     with (data_dir() / "mishap_classes.yaml").open(encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
+        doc = yaml.load(fh, Loader=SAFE_LOADER)  # libyaml: 0.5 ms, not 4.4
     out = []
     for e in doc["eras"]:
         thresholds = e["thresholds_usd"]
