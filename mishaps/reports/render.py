@@ -151,7 +151,9 @@ def _old_objects_left_alone() -> Iterator[None]:
     every object alive: a mishaps process holds many more (SQLAlchemy, pydantic, Typer, Jinja)
     than a bare WeasyPrint one, so a 3-page brief's write_pdf took 160 ms of CPU in ours
     against 80 ms in a bare process. Frozen objects are skipped until thawed, here when the
-    report is done; what the render throws away meanwhile is collected after."""
+    report is done, so that what the render threw away is collected in a long-lived process
+    (mishaps serve). That thaws what was frozen before too (the libraries that
+    mishaps.cli.collector froze), which costs later collections a walk over them, no more."""
     gc.freeze()
     try:
         yield
