@@ -3,7 +3,6 @@ layouts are ordered (mishaps.reports.fit); --html writes the HTML the PDF was la
 
 from __future__ import annotations
 
-import gc
 import io
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -76,21 +75,20 @@ def test_the_guess_orders_the_layouts_never_the_brief(
     seeded_db, mishap_id, guessed_over, layouts
 ) -> None:
     ctx = brief_context(mishap_id)
-    with pdf_renderer() as renderer:
-        over, fits = Recording(renderer), Recording(renderer)
-        a = fit_brief(ctx, over, likely_over=0)  # guessed to run over: page 1 alone first
-        b = fit_brief(ctx, fits, likely_over=10**6)  # guessed to fit: the whole brief first
-        assert over.laid == guessed_over and fits.laid == layouts
-        assert a.ctx == b.ctx and a.html == b.html
-        assert a.ctx.tight == (mishap_id == SHELL_77)
-        text = text_of(renderer, a)
-        assert text == text_of(renderer, b)
+    renderer = pdf_renderer()
+    over, fits = Recording(renderer), Recording(renderer)
+    a = fit_brief(ctx, over, likely_over=0)  # guessed to run over: page 1 alone first
+    b = fit_brief(ctx, fits, likely_over=10**6)  # guessed to fit: the whole brief first
+    assert over.laid == guessed_over and fits.laid == layouts
+    assert a.ctx == b.ctx and a.html == b.html
+    assert a.ctx.tight == (mishap_id == SHELL_77)
+    text = text_of(renderer, a)
+    assert text == text_of(renderer, b)
     first = text.split("\f")[0]
     assert "Where the facts come from" in first  # page 1 ends on page 1
     # The guess the briefs get: Shell 77's page 1 laid out alone first, the other's not.
-    with pdf_renderer() as renderer:
-        recorded = Recording(renderer)
-        fit_brief(ctx, recorded)
+    recorded = Recording(renderer)
+    fit_brief(ctx, recorded)
     assert recorded.laid == (guessed_over if mishap_id == SHELL_77 else layouts)
 
 
@@ -106,17 +104,17 @@ def test_page_one_alone_runs_over_exactly_when_it_does_in_the_whole_brief(seeded
         html = render_html("brief.html", page_one_alone(ctx) if alone else ctx)
         return not ends_on_page_one(renderer.layout(html))
 
-    with pdf_renderer() as renderer:
-        fits, over = len(base.happened), len(text)
-        assert not runs_over(renderer, fits, alone=True) and runs_over(renderer, over, alone=True)
-        while over - fits > 1:
-            mid = (fits + over) // 2
-            if runs_over(renderer, mid, alone=True):
-                over = mid
-            else:
-                fits = mid
-        for n in (fits - 1, fits, over, over + 1):
-            assert runs_over(renderer, n, alone=False) == (n >= over), n
+    renderer = pdf_renderer()
+    fits, over = len(base.happened), len(text)
+    assert not runs_over(renderer, fits, alone=True) and runs_over(renderer, over, alone=True)
+    while over - fits > 1:
+        mid = (fits + over) // 2
+        if runs_over(renderer, mid, alone=True):
+            over = mid
+        else:
+            fits = mid
+    for n in (fits - 1, fits, over, over + 1):
+        assert runs_over(renderer, n, alone=False) == (n >= over), n
 
 
 def test_html_is_the_html_the_pdf_was_laid_out_from(
@@ -138,18 +136,3 @@ def test_html_is_the_html_the_pdf_was_laid_out_from(
     fits = tmp_path / "fits.html"
     assert runner("report", "brief", FITS, "--html", fits).exit_code == 0
     assert 'class="page-one"' in fits.read_text()
-
-
-def test_a_report_leaves_nothing_frozen_out_of_garbage_collection() -> None:
-    """Objects alive before a render, then each layout's, are frozen while it runs
-    (reports.render), and thawed after, also when it fails: a long-lived process (mishaps serve)
-    collects what the render threw away."""
-    from mishaps.errors import ReportError
-
-    with pytest.raises(ReportError), pdf_renderer() as renderer:
-        frozen = gc.get_freeze_count()
-        assert frozen > 0
-        renderer.layout("<p>a page</p>")
-        assert gc.get_freeze_count() > frozen  # the layout's boxes too
-        renderer.layout('<img src="file:///etc/passwd">')
-    assert gc.get_freeze_count() == 0 and gc.isenabled()

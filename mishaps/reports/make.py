@@ -70,17 +70,17 @@ def brief(engine: Engine, mishap_id: str, options: Options) -> Report:
     )
     # Even the HTML alone needs page 1 laid out: it is the HTML the PDF would be laid out from,
     # tighter when page 1 runs over at the usual size.
-    with pdf_renderer(variant=options.variant) as renderer:
-        fitted = fit_brief(ctx, renderer.layout, whole=not options.html_only)
-        if fitted.laid is None:
-            return Report(fitted.html, None, 1)
-        rendered = renderer.write(
-            fitted.laid,
-            generated_at=options.generated_at,
-            fingerprint=ctx.meta.fingerprint,
-            variant=options.variant,
-            attachment_json=_attached([case], options),
-        )
+    renderer = pdf_renderer(variant=options.variant)
+    fitted = fit_brief(ctx, renderer.layout, whole=not options.html_only)
+    if fitted.laid is None:
+        return Report(fitted.html, None, 1)
+    rendered = renderer.write(
+        fitted.laid,
+        generated_at=options.generated_at,
+        fingerprint=ctx.meta.fingerprint,
+        variant=options.variant,
+        attachment_json=_attached([case], options),
+    )
     return Report(fitted.html, rendered, 1)
 
 

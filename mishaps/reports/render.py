@@ -7,7 +7,6 @@ reach the network.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 import re
@@ -143,24 +142,6 @@ def check_variant(variant: str | None) -> None:
         )
 
 
-@contextmanager
-def _old_objects_left_alone() -> Iterator[None]:
-    """Python's cyclic garbage collector looks only at the objects made since the last layout.
-
-    Layout and write_pdf make millions of objects, and each full collection that triggers walks
-    every object alive: a mishaps process holds many more (SQLAlchemy, pydantic, Typer, Jinja)
-    than a bare WeasyPrint one, so a 3-page brief's write_pdf took 160 ms of CPU in ours
-    against 80 ms in a bare process. Frozen objects are skipped until thawed, here when the
-    report is done, so that what the render threw away is collected in a long-lived process
-    (mishaps serve). That thaws what was frozen before too (the libraries that
-    mishaps.cli.collector froze), which costs later collections a walk over them, no more."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
 @dataclass(frozen=True)
 class Laid:
     """One laid-out document and what WeasyPrint warned while laying it out."""
@@ -230,9 +211,6 @@ class Renderer:
             document = self.weasyprint.HTML(
                 string=html, base_url=str(self.root) + "/", url_fetcher=self.fetcher
             ).render(font_config=self.fonts)
-        # The laid-out boxes live on until the PDF is written (or, for page 1 alone, until the
-        # report is done): later collections leave them alone too. 30 ms of a brief's write_pdf.
-        gc.freeze()
         return Laid(document, warnings)
 
     def write(
@@ -280,17 +258,13 @@ class Renderer:
         return Rendered(pdf=pdf, pages=laid.pages, warnings=warnings)
 
 
-@contextmanager
 def pdf_renderer(
     *, variant: str | None = None, progress: ProgressCallback | None = None
-) -> Iterator[Renderer]:
-    """A Renderer, with the objects alive before it left out of garbage collection meanwhile.
-
-    WeasyPrint's warnings are returned with the PDF, never lost. An unknown ``variant`` is
-    refused before anything is laid out."""
+) -> Renderer:
+    """A Renderer; an unknown ``variant`` is refused before anything is laid out. WeasyPrint's
+    warnings are returned with the PDF, never lost."""
     check_variant(variant)
-    with _old_objects_left_alone():
-        yield Renderer(progress)
+    return Renderer(progress)
 
 
 def render_pdf(
@@ -303,14 +277,14 @@ def render_pdf(
     progress: ProgressCallback | None = None,
 ) -> Rendered:
     """Lay out and write the PDF of one HTML document."""
-    with pdf_renderer(variant=variant, progress=progress) as renderer:
-        return renderer.write(
-            renderer.layout(html),
-            generated_at=generated_at,
-            fingerprint=fingerprint,
-            variant=variant,
-            attachment_json=attachment_json,
-        )
+    renderer = pdf_renderer(variant=variant, progress=progress)
+    return renderer.write(
+        renderer.layout(html),
+        generated_at=generated_at,
+        fingerprint=fingerprint,
+        variant=variant,
+        attachment_json=attachment_json,
+    )
 
 
 def ends_on_page_one(laid: Laid, anchor: str = "brief-end") -> bool:
