@@ -733,7 +733,7 @@ def bench_reports(cfg: Config, res: Results, *, summaries: bool = True) -> None:
     print("4. reports", flush=True)
     sec = (
         "Reports (whole process, beside a bare process that imports sqlmodel and weasyprint"
-        " and renders the same HTML)"
+        " and renders the same HTML to a tagged PDF, as ours)"
     )
     if not has_reports():
         res.note(sec, "skipped: this checkout has no `mishaps report` command yet.")
