@@ -177,8 +177,8 @@ def compact(designation: str) -> str:
     return re.sub(r"[^0-9a-z]", "", designation.casefold())
 
 
-def _spelled(m: re.Match[str]) -> str:
-    return f"{m['mission']}-{m['design']}{m['series']}".upper()
+def _spelled(mission: str, design: str, series: str) -> str:
+    return f"{mission}-{design}{series}".upper()
 
 
 def designator_tokens(text: str) -> list[str]:
@@ -198,8 +198,7 @@ def designator_tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=65_536)  # a corpus names few designators, each many times
 def _tokens_of(groups: tuple[str, str, str]) -> tuple[str, str]:
-    mission, design, series = groups
-    spelled = f"{mission}-{design}{series}".upper()
+    spelled = _spelled(*groups)
     return compact(spelled), compact(family(spelled))
 
 
@@ -209,7 +208,7 @@ def designator_query(text: str) -> str:
     designation (KC-46A -> kc46a)."""
 
     def token(m: re.Match[str]) -> str:
-        spelled = _spelled(m)
+        spelled = _spelled(m["mission"], m["design"], m["series"])
         return compact(spelled if m["series"] else family(spelled))
 
     return _LOOSE.sub(token, text)

@@ -308,17 +308,14 @@ def _sql_text(value: str) -> ColumnElement[str]:
     return literal_column(f"'{value}'", String)
 
 
-_SQL_TEXT = {v: _sql_text(v) for v in (", ", "", " (derived)", "unknown")}
-
-
 @cache  # immutable, and building the expression cost more than running a small listing
 def _class_label() -> Any:
     """``text.class_label`` in SQL (tests/test_queries.py checks that they agree)."""
     stated, derived = _mishap.mishap_class, _mishap.derived_class
     return case(
         (stated.is_not(None), stated),
-        (derived.is_not(None), derived + _SQL_TEXT[" (derived)"]),
-        else_=_SQL_TEXT["unknown"],
+        (derived.is_not(None), derived + _sql_text(" (derived)")),
+        else_=_sql_text("unknown"),
     )
 
 
@@ -353,16 +350,16 @@ def _aircraft_types(*, sqlite: bool) -> Any:
             .correlate(m)
             .subquery()
         )
-        joined = select(func.group_concat(ordered.c.type, _SQL_TEXT[", "])).scalar_subquery()
+        joined = select(func.group_concat(ordered.c.type, _sql_text(", "))).scalar_subquery()
     else:
         joined = (
             select(
-                func.aggregate_strings(a.c.type, _SQL_TEXT[", "]).aggregate_order_by(a.c.position)
+                func.aggregate_strings(a.c.type, _sql_text(", ")).aggregate_order_by(a.c.position)
             )
             .where(a.c.mishap_pk == m.c.pk, first)
             .scalar_subquery()
         )
-    return func.coalesce(joined, _SQL_TEXT[""])
+    return func.coalesce(joined, _sql_text(""))
 
 
 def list_mishaps(*, session: Session, filters: Filters) -> list[Row]:

@@ -110,10 +110,6 @@ class Columns(tuple[Column, ...]):
         return extra
 
 
-def _row(item: Any, columns: Columns, **extra: Any) -> dict[str, Any]:
-    return columns.row(item, **extra)
-
-
 def _doc(row: Any, columns: Sequence[Column]) -> dict[str, Any]:
     doc: dict[str, Any] = {}
     for c in columns:
@@ -156,9 +152,8 @@ def _mishap_row(case: Case) -> dict[str, Any]:
     start, end = date_period(case.occurred_on)
     stated = case.mishap_class.value if case.mishap_class else None
     derived = classes.derive(case).mishap_class
-    return _row(
+    return MISHAP_COLUMNS.row(
         case,
-        MISHAP_COLUMNS,
         date_start=start.isoformat(),
         date_end=end.isoformat(),
         derived_class=derived,
@@ -232,21 +227,14 @@ def insert_prepared(session: Session, cases: Sequence[Prepared]) -> list[int]:
 
 def _child_rows(pk: int, case: Case) -> Iterable[tuple[Any, list[dict[str, Any]]]]:
     """The rows of a case's child tables, each table with its rows."""
+    firsts = _first_of_type([a.type for a in case.aircraft])
     yield (
         Aircraft,
-        [
-            _aircraft_row(pk, pos, a, first)
-            for pos, (a, first) in enumerate(
-                zip(case.aircraft, _first_of_type([a.type for a in case.aircraft]), strict=True)
-            )
-        ],
+        [_aircraft_row(pk, pos, a, firsts[pos]) for pos, a in enumerate(case.aircraft)],
     )
     yield (
         Finding,
-        [
-            _row(f, FINDING_COLUMNS, mishap_pk=pk, position=pos)
-            for pos, f in enumerate(case.findings)
-        ],
+        [FINDING_COLUMNS.row(f, mishap_pk=pk, position=pos) for pos, f in enumerate(case.findings)],
     )
     yield (
         FindingHfacs,
@@ -278,7 +266,7 @@ def _child_rows(pk: int, case: Case) -> Iterable[tuple[Any, list[dict[str, Any]]
     yield MishapService, service_rows(pk, case.service)
     yield (
         Source,
-        [_row(s, SOURCE_COLUMNS, mishap_pk=pk, position=pos) for pos, s in enumerate(case.sources)],
+        [SOURCE_COLUMNS.row(s, mishap_pk=pk, position=pos) for pos, s in enumerate(case.sources)],
     )
 
 
@@ -295,9 +283,8 @@ def _first_of_type(types: Sequence[str]) -> list[bool]:
 def _aircraft_row(pk: int, pos: int, a: Any, first_of_type: bool) -> dict[str, Any]:
     """An aircraft's row, with its type parsed for the Mission Design Series filters."""
     parsed = mds.parse(a.type)
-    return _row(
+    return AIRCRAFT_COLUMNS.row(
         a,
-        AIRCRAFT_COLUMNS,
         mishap_pk=pk,
         position=pos,
         mds_prefix=parsed.prefix if parsed else None,

@@ -78,7 +78,6 @@ def brief(engine: Engine, mishap_id: str, options: Options) -> Report:
         fitted.laid,
         generated_at=options.generated_at,
         fingerprint=ctx.meta.fingerprint,
-        variant=options.variant,
         attachment_json=_attached([case], options),
     )
     return Report(fitted.html, rendered, 1)

@@ -158,7 +158,7 @@ class Renderer:
     """WeasyPrint for one report: layouts that share fonts and the URL fetcher, then the PDF of
     the one kept (``pdf_renderer``)."""
 
-    def __init__(self, progress: ProgressCallback | None) -> None:
+    def __init__(self, variant: str | None, progress: ProgressCallback | None) -> None:
         import weasyprint
         from weasyprint.text.fonts import FontConfiguration
         from weasyprint.urls import FatalURLFetchingError, URLFetcher
@@ -183,6 +183,7 @@ class Renderer:
         self.fetcher = TemplatesOnly(allowed_protocols={"file"})
         # Fonts found and loaded once for every layout of the report, not once per layout.
         self.fonts = FontConfiguration()
+        self.variant = variant
         self.progress = progress
 
     @contextmanager
@@ -219,13 +220,11 @@ class Renderer:
         *,
         generated_at: Any,
         fingerprint: str,
-        variant: str | None = None,
         attachment_json: str | None = None,
     ) -> Rendered:
         """The PDF of a laid-out document; its warnings are the layout's and the writing's."""
-        check_variant(variant)
         attachments = []
-        if attachment_json is not None and variant in ATTACHING_VARIANTS:
+        if attachment_json is not None and self.variant in ATTACHING_VARIANTS:
             attachments.append(
                 self.weasyprint.Attachment(
                     string=attachment_json,
@@ -246,7 +245,7 @@ class Renderer:
         warnings = list(laid.warnings)
         with self._listening(warnings):
             pdf = laid.document.write_pdf(
-                pdf_variant=variant,
+                pdf_variant=self.variant,
                 attachments=attachments or None,
                 pdf_identifier=identifier,
                 # Tagged by default: structure for screen readers (Section 508) costs nothing
@@ -264,7 +263,7 @@ def pdf_renderer(
     """A Renderer; an unknown ``variant`` is refused before anything is laid out. WeasyPrint's
     warnings are returned with the PDF, never lost."""
     check_variant(variant)
-    return Renderer(progress)
+    return Renderer(variant, progress)
 
 
 def render_pdf(
@@ -282,7 +281,6 @@ def render_pdf(
         renderer.layout(html),
         generated_at=generated_at,
         fingerprint=fingerprint,
-        variant=variant,
         attachment_json=attachment_json,
     )
 
